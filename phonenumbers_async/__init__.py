@@ -1,0 +1,64 @@
+"""Async-first client for the Vobiz Phone Numbers API.
+
+``AsyncClient`` is the client; ``Client`` is the same client for synchronous
+code. Models, errors and the retry policy are re-exported here.
+"""
+
+__version__ = "0.1.0"
+
+from . import errors
+from ._client import AsyncClient
+from ._convert import converter
+from ._models import Capabilities, NumberStatus, Page, PhoneNumber, SubAccount
+from ._retry import RetryPolicy
+from .errors import (
+    APIError,
+    AuthenticationFailed,
+    BadRequest,
+    ConfigurationError,
+    Conflict,
+    CoolOffInEffect,
+    FanOutError,
+    InsufficientBalance,
+    NotFound,
+    PermissionDenied,
+    PhoneNumbersError,
+    PurchaseOutcomeUnknown,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    TransportError,
+    Unprocessable,
+    ValidationError,
+)
+
+__all__ = [
+    "APIError",
+    "AsyncClient",
+    "AuthenticationFailed",
+    "BadRequest",
+    "Capabilities",
+    "ConfigurationError",
+    "Conflict",
+    "CoolOffInEffect",
+    "FanOutError",
+    "InsufficientBalance",
+    "NotFound",
+    "NumberStatus",
+    "Page",
+    "PermissionDenied",
+    "PhoneNumber",
+    "PhoneNumbersError",
+    "PurchaseOutcomeUnknown",
+    "RateLimited",
+    "RequestTimeout",
+    "RetryPolicy",
+    "ServerError",
+    "SubAccount",
+    "TransportError",
+    "Unprocessable",
+    "ValidationError",
+    "__version__",
+    "converter",
+    "errors",
+]

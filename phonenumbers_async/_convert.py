@@ -1,0 +1,147 @@
+"""The one cattrs converter that turns decoded JSON into models and back.
+
+Built once at import (``make_converter``) and reused: structuring hooks are
+generated code, so building them per call would dominate the decode cost.
+The hot path trusts the server's types (no detailed validation) and converts
+only what needs it: money to Decimal, timestamps to aware datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._models import Capabilities, NumberStatus, PhoneNumber, SubAccount
+
+__all__ = ["converter", "make_converter", "structure_number", "structure_subaccount"]
+
+M = TypeVar("M")
+
+_STATUS_BY_VALUE = {member.value: member for member in NumberStatus}
+
+
+def _to_decimal(value: Any, _: Any) -> Decimal:
+    # str() of a float is its shortest round-trip text, so 1.1 becomes
+    # Decimal("1.1") rather than the binary expansion of the float.
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def _decimal_to_json(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _to_datetime(value: Any, _: Any) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    # A timestamp without an offset is UTC on this API; never hand out a naive one.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _datetime_to_json(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _to_status(value: Any, _: Any) -> NumberStatus:
+    return _STATUS_BY_VALUE.get(value) or NumberStatus(value)
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    return value
+
+
+def _or_none(hook: Callable[[Any, Any], M]) -> Callable[[Any, Any], M | None]:
+    def optional(value: Any, type_: Any) -> M | None:
+        return None if value is None else hook(value, type_)
+
+    return optional
+
+
+def _register_exact(conv: cattrs.Converter, type_: Any, hook: Callable[[Any, Any], Any]) -> None:
+    conv.register_structure_hook_func(lambda candidate: candidate == type_, hook)
+
+
+def _wire_names(cls: type) -> frozenset[str]:
+    return frozenset(field.name for field in attrs.fields(cls) if field.name != "extra")
+
+
+def _register_with_extra(
+    conv: cattrs.Converter,
+    cls: type[M],
+    *,
+    aliases: Mapping[str, str] | None = None,
+) -> None:
+    """Structure ``cls`` keeping unknown keys in ``extra``; unstructure writes them back.
+
+    ``aliases`` maps another wire name to an attribute (read when the
+    attribute's own key is absent).
+    """
+    known = _wire_names(cls) | frozenset(aliases or ())
+    alias_items = tuple((aliases or {}).items())
+    base_structure = make_dict_structure_fn(
+        cls,
+        conv,
+        _cattrs_forbid_extra_keys=False,
+        _cattrs_detailed_validation=False,
+        extra=override(omit=True),
+    )
+    base_unstructure = make_dict_unstructure_fn(cls, conv, extra=override(omit=True))
+
+    def structure(data: Mapping[str, Any], _: Any) -> M:
+        obj = base_structure(data, cls)
+        for alias, attribute in alias_items:
+            if attribute not in data and alias in data:
+                object.__setattr__(obj, attribute, data[alias])
+        unknown = data.keys() - known
+        if unknown:
+            # Set once, during construction, before anyone else sees the object.
+            object.__setattr__(obj, "extra", {key: data[key] for key in unknown})
+        return obj
+
+    def unstructure(obj: M) -> dict[str, Any]:
+        out: dict[str, Any] = base_unstructure(obj)
+        for key, value in obj.extra.items():  # type: ignore[attr-defined]  # every registered class has extra
+            out.setdefault(key, value)
+        return out
+
+    conv.register_structure_hook(cls, structure)
+    conv.register_unstructure_hook(cls, unstructure)
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the converter with every hook the models need."""
+    conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+    for scalar in (str, bool, int, str | None, bool | None, int | None):
+        # JSON already gives these types; converting them again only costs time.
+        _register_exact(conv, scalar, _passthrough)
+    # Optional money and timestamps get one flat hook each instead of cattrs'
+    # generic union dispatch, which costs more than the conversion itself.
+    _register_exact(conv, Decimal | None, _or_none(_to_decimal))
+    _register_exact(conv, datetime | None, _or_none(_to_datetime))
+    _register_exact(conv, NumberStatus | None, _or_none(_to_status))
+    conv.register_structure_hook(Decimal, _to_decimal)
+    conv.register_unstructure_hook(Decimal, _decimal_to_json)
+    conv.register_structure_hook(datetime, _to_datetime)
+    conv.register_unstructure_hook(datetime, _datetime_to_json)
+    conv.register_structure_hook(NumberStatus, _to_status)
+    conv.register_unstructure_hook(NumberStatus, lambda status: status.value)
+    _register_exact(conv, Mapping[str, Any] | None, _passthrough)
+    _register_exact(conv, Mapping[str, Any], _passthrough)
+    _register_exact(conv, tuple[str, ...], lambda value, _: tuple(value) if value else ())
+    _register_with_extra(conv, Capabilities)
+    _register_with_extra(conv, PhoneNumber, aliases={"auth_id": "account_id"})
+    _register_with_extra(conv, SubAccount)
+    return conv
+
+
+converter = make_converter()
+
+structure_number: Callable[[Any, Any], PhoneNumber] = converter.get_structure_hook(PhoneNumber)
+structure_subaccount: Callable[[Any, Any], SubAccount] = converter.get_structure_hook(SubAccount)

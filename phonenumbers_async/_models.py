@@ -1,0 +1,153 @@
+"""The API's objects as frozen attrs value classes.
+
+Attribute names are the wire names. Fields the API adds later are kept in
+``extra`` (and written back by :func:`phonenumbers_async.unstructure`), so a
+new field never breaks a client and survives a round trip.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+__all__ = ["Capabilities", "NumberStatus", "Page", "PhoneNumber", "SubAccount"]
+
+T = TypeVar("T")
+
+
+class NumberStatus(enum.StrEnum):
+    """A number's lifecycle status; values the SDK does not know yet are kept as-is."""
+
+    ACTIVE = "active"
+    PENDING_PURCHASE = "pending_purchase"
+    PENDING_RELEASE = "pending_release"
+    RELEASED = "released"
+    BLOCKED = "blocked"
+
+    @classmethod
+    def _missing_(cls, value: object) -> NumberStatus | None:
+        # A status the provider adds later becomes a pseudo-member instead of
+        # an error, so listings keep working and the value is not lost.
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this status is one the SDK was written for."""
+        return self._name_ in type(self).__members__
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    """What a number can do."""
+
+    voice: bool = False
+    sms: bool = False
+    mms: bool = False
+    fax: bool = False
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class PhoneNumber:
+    """A phone number, owned (``account_id`` set) or in inventory (``account_id`` None)."""
+
+    e164: str
+    id: str | None = None
+    account_id: str | None = None
+    country: str | None = None
+    region: str | None = None
+    capabilities: Capabilities | None = None
+    status: NumberStatus | None = None
+    provider: str | None = None
+    provider_ref: str | None = None
+    setup_fee: Decimal | None = None
+    monthly_fee: Decimal | None = None
+    currency: str | None = None
+    application_id: str | None = None
+    trunk_group_id: str | None = None
+    voice_enabled: bool | None = None
+    is_blocked: bool | None = None
+    is_trial_number: bool | None = None
+    aadhaar_verification_required: bool | None = None
+    aadhaar_verified: bool | None = None
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+    minimum_commitment_months: int | None = None
+    purchased_at: datetime | None = None
+    released_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    last_billing_date: datetime | None = None
+    next_billing_date: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+    @property
+    def upfront_cost(self) -> Decimal | None:
+        """What a purchase debits: ``setup_fee + monthly_fee`` (None when unknown)."""
+        if self.setup_fee is None and self.monthly_fee is None:
+            return None
+        return (self.setup_fee or Decimal(0)) + (self.monthly_fee or Decimal(0))
+
+
+@attrs.frozen(kw_only=True)
+class SubAccount:
+    """A sub-account of a master account; ``auth_id`` (``SA_…``) is used in paths."""
+
+    auth_id: str
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    permissions: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+    rate_limit: int | None = None
+    parent_auth_id: str | None = None
+    parent_account_id: str | None = None
+    api_id: str | None = None
+    enabled: bool | None = None
+    is_active: bool | None = None
+    email_verified: bool | None = None
+    # A secret: the API masks it except at creation, and it never shows in a repr.
+    auth_token: str | None = attrs.field(default=None, repr=False)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    last_used: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """One page of a listing. ``total`` counts every matching record (None if not sent)."""
+
+    items: tuple[T, ...]
+    page: int
+    per_page: int
+    total: int | None = None
+
+    @property
+    def page_count(self) -> int | None:
+        """How many pages the listing has, by ``total`` (None when unknown)."""
+        if self.total is None or self.per_page <= 0:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        """Whether another page should exist after this one."""
+        count = self.page_count
+        if count is None:
+            return len(self.items) >= self.per_page > 0
+        return self.page < count
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -1,0 +1,99 @@
+"""Listing every page: sequential, or with the next pages fetched ahead.
+
+``iterate_pages`` reads the first page, and when its ``total`` tells how many
+pages there are, keeps up to ``concurrency`` of the following pages in flight
+while the caller works through the current one. Pages are still yielded in
+order and at most ``concurrency`` of them are held at once, whatever the
+consumer's speed. When ``total`` is missing or turns out wrong, it falls back
+to asking page after page until a short or empty one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+from ._models import Page
+
+__all__ = ["iterate_items", "iterate_pages"]
+
+T = TypeVar("T")
+
+PageFetcher = Callable[[int], Awaitable[Page[T]]]
+
+
+def _expected_size(page_number: int, per_page: int, total: int) -> int:
+    return max(0, min(per_page, total - (page_number - 1) * per_page))
+
+
+async def _cancel_all(tasks: deque[tuple[int, asyncio.Task[Page[T]]]]) -> None:
+    for _, task in tasks:
+        task.cancel()
+    # Retrieve every outcome so no "exception was never retrieved" warning fires.
+    await asyncio.gather(*(task for _, task in tasks), return_exceptions=True)
+    tasks.clear()
+
+
+async def _sequential(
+    fetch: PageFetcher[T], page_number: int, per_page: int
+) -> AsyncIterator[Page[T]]:
+    while True:
+        page = await fetch(page_number)
+        if page.items:
+            yield page
+        if len(page.items) < per_page or not page.items:
+            return
+        page_number += 1
+
+
+async def iterate_pages(
+    fetch: PageFetcher[T], *, start: int = 1, concurrency: int = 8
+) -> AsyncIterator[Page[T]]:
+    """Yield every page from ``start`` on, in order, prefetching when ``total`` allows."""
+    first = await fetch(start)
+    yield first
+    per_page = first.per_page
+    if not first.items or per_page <= 0:
+        return
+    last = first.page_count
+    total = first.total
+    if last is None or total is None or len(first.items) != _expected_size(start, per_page, total):
+        if len(first.items) >= per_page:
+            async for page in _sequential(fetch, start + 1, per_page):
+                yield page
+        return
+
+    inflight: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
+    next_number = start + 1
+    try:
+        while True:
+            while len(inflight) < concurrency and next_number <= last:
+                inflight.append((next_number, asyncio.ensure_future(fetch(next_number))))
+                next_number += 1
+            if not inflight:
+                return
+            number, task = inflight.popleft()
+            page = await task
+            if page.items:
+                yield page
+            if len(page.items) != _expected_size(number, per_page, total):
+                # total was wrong: stop at a short page, or go on one by one
+                # after a page that held more than total allowed.
+                await _cancel_all(inflight)
+                if len(page.items) >= per_page:
+                    async for extra in _sequential(fetch, number + 1, per_page):
+                        yield extra
+                return
+    finally:
+        await _cancel_all(inflight)
+
+
+async def iterate_items(pages: AsyncIterator[Page[T]]) -> AsyncIterator[T]:
+    """Flatten pages into items, closing the page iterator when the caller stops."""
+    async with contextlib.aclosing(pages):  # type: ignore[type-var]  # an async generator
+        async for page in pages:
+            for item in page.items:
+                yield item

@@ -1,0 +1,47 @@
+"""What every resource shares: its client, the account in paths, page fetchers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from .._models import Page
+from .._paging import iterate_pages
+from .._validation import check_auth_id, check_concurrency, check_page, check_per_page
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient
+
+T = TypeVar("T")
+
+
+class Resource:
+    """A group of operations bound to one client."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def _account(self, auth_id: str | None) -> str:
+        """The Auth ID for the path: the given one (checked) or the client's own."""
+        return self._client.auth_id if auth_id is None else check_auth_id(auth_id)
+
+    def _pages(
+        self,
+        fetch: Callable[[int, int], Awaitable[Page[T]]],
+        *,
+        per_page: int,
+        start_page: int,
+        max_concurrency: int | None,
+        size_name: str = "per_page",
+    ) -> AsyncIterator[Page[T]]:
+        """Every page from ``start_page`` on; arguments are checked now, not on first use."""
+        check_per_page(per_page, size_name)
+        check_page(start_page)
+        concurrency = (
+            self._client.max_concurrency
+            if max_concurrency is None
+            else check_concurrency(max_concurrency)
+        )
+        return iterate_pages(
+            lambda number: fetch(number, per_page), start=start_page, concurrency=concurrency
+        )

@@ -1,0 +1,111 @@
+"""``client.inventory``: numbers on sale."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+from .._models import Page, PhoneNumber
+from .._paging import iterate_items
+from .._sansio import Request, decode_number_page, path, query
+from .._validation import check_e164, check_page, check_per_page
+from ..errors import ValidationError
+from ._base import Resource
+
+__all__ = ["Inventory"]
+
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_SEARCH = re.compile(r"\+?[0-9]{1,15}")
+
+
+def _check_filters(country: str | None, search: str | None) -> None:
+    if country is not None and (not isinstance(country, str) or not _COUNTRY.fullmatch(country)):
+        raise ValidationError(
+            f"country must be a two-letter ISO code such as 'IN', not {country!r}"
+        )
+    if search is not None and (not isinstance(search, str) or not _SEARCH.fullmatch(search)):
+        raise ValidationError(
+            f"search must be digits of a number, optionally after '+', not {search!r}"
+        )
+
+
+class Inventory(Resource):
+    """Browse the numbers that can be bought."""
+
+    def _request(
+        self, page: int, per_page: int, country: str | None, search: str | None
+    ) -> Request:
+        return Request(
+            "GET",
+            path("v1", "account", self._client.auth_id, "inventory", "numbers"),
+            query(
+                country=country.upper() if country else None,
+                search=search,
+                page=page,
+                per_page=per_page,
+            ),
+        )
+
+    async def list(
+        self,
+        *,
+        country: str | None = None,
+        search: str | None = None,
+        page: int = 1,
+        per_page: int = 25,
+    ) -> Page[PhoneNumber]:
+        """One page of inventory, filtered by ``country`` (ISO code) and ``search`` (digits)."""
+        _check_filters(country, search)
+        check_page(page)
+        check_per_page(per_page)
+        return await self._fetch(page, per_page, country, search)
+
+    async def _fetch(
+        self, page: int, per_page: int, country: str | None, search: str | None
+    ) -> Page[PhoneNumber]:
+        result = await self._client._call(self._request(page, per_page, country, search))
+        return decode_number_page(result.response.body, page, per_page)
+
+    def iter_pages(
+        self,
+        *,
+        country: str | None = None,
+        search: str | None = None,
+        per_page: int = 100,
+        start_page: int = 1,
+        max_concurrency: int | None = None,
+    ) -> AsyncIterator[Page[PhoneNumber]]:
+        """Every page of inventory, in order, the next ones fetched ahead."""
+        _check_filters(country, search)
+        return self._pages(
+            lambda number, size: self._fetch(number, size, country, search),
+            per_page=per_page,
+            start_page=start_page,
+            max_concurrency=max_concurrency,
+        )
+
+    def iter(
+        self,
+        *,
+        country: str | None = None,
+        search: str | None = None,
+        per_page: int = 100,
+        start_page: int = 1,
+        max_concurrency: int | None = None,
+    ) -> AsyncIterator[PhoneNumber]:
+        """Every number in inventory matching the filters, lazily (``async for``)."""
+        return iterate_items(
+            self.iter_pages(
+                country=country,
+                search=search,
+                per_page=per_page,
+                start_page=start_page,
+                max_concurrency=max_concurrency,
+            )
+        )
+
+    async def contains(self, e164: str) -> bool:
+        """Whether ``e164`` is on sale right now."""
+        check_e164(e164)
+        page = await self.list(search=e164, per_page=100)
+        return any(number.e164 == e164 for number in page.items)

@@ -1,0 +1,333 @@
+"""``client.numbers``: the account's own numbers, purchase and release."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import AsyncIterator
+from typing import Literal
+
+import attrs
+
+from .._models import Page, PhoneNumber
+from .._paging import iterate_items
+from .._retry import is_ambiguous_status
+from .._sansio import (
+    Idempotency,
+    Request,
+    decode_number_page,
+    decode_purchase,
+    error_from_response,
+    json_body,
+    parse_retry_after,
+    path,
+    query,
+)
+from .._validation import check_concurrency, check_e164, check_page, check_per_page
+from ..errors import (
+    FanOutError,
+    InsufficientBalance,
+    NotFound,
+    PhoneNumbersError,
+    PurchaseOutcomeUnknown,
+    TransportError,
+    ValidationError,
+)
+from ._base import Resource
+
+__all__ = ["Numbers"]
+
+logger = logging.getLogger("phonenumbers_async")
+
+
+# A 5xx that names its cause is not ambiguous: the purchase was refused.
+_KNOWN_OUTCOME_ERRORS = (InsufficientBalance,)
+
+
+class _PurchaseState(enum.Enum):
+    IN_INVENTORY = "in inventory"
+    GONE = "gone"
+
+
+@attrs.frozen
+class _AccountDone:
+    auth_id: str
+    error: PhoneNumbersError | None = None
+
+
+class Numbers(Resource):
+    """The numbers an account owns: list them, buy from inventory, release."""
+
+    # -- listing ---------------------------------------------------------
+
+    async def list(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 25,
+        include_subaccounts: bool | None = None,
+        auth_id: str | None = None,
+    ) -> Page[PhoneNumber]:
+        """One page of the account's numbers (a master's include its sub-accounts' by default).
+
+        ``auth_id`` lists a sub-account's numbers with the master's credentials.
+        """
+        check_page(page)
+        check_per_page(per_page)
+        return await self._fetch(page, per_page, include_subaccounts, self._account(auth_id))
+
+    async def _fetch(
+        self, page: int, per_page: int, include_subaccounts: bool | None, account: str
+    ) -> Page[PhoneNumber]:
+        request = Request(
+            "GET",
+            path("v1", "account", account, "numbers"),
+            query(page=page, per_page=per_page, include_subaccounts=include_subaccounts),
+        )
+        result = await self._client._call(request)
+        return decode_number_page(result.response.body, page, per_page)
+
+    def iter_pages(
+        self,
+        *,
+        per_page: int = 100,
+        include_subaccounts: bool | None = None,
+        auth_id: str | None = None,
+        start_page: int = 1,
+        max_concurrency: int | None = None,
+    ) -> AsyncIterator[Page[PhoneNumber]]:
+        """Every page of the account's numbers, in order, the next ones fetched ahead."""
+        account = self._account(auth_id)
+        return self._pages(
+            lambda number, size: self._fetch(number, size, include_subaccounts, account),
+            per_page=per_page,
+            start_page=start_page,
+            max_concurrency=max_concurrency,
+        )
+
+    def iter(
+        self,
+        *,
+        per_page: int = 100,
+        include_subaccounts: bool | None = None,
+        auth_id: str | None = None,
+        start_page: int = 1,
+        max_concurrency: int | None = None,
+    ) -> AsyncIterator[PhoneNumber]:
+        """Every number of the account, lazily (``async for``); pages are prefetched."""
+        return iterate_items(
+            self.iter_pages(
+                per_page=per_page,
+                include_subaccounts=include_subaccounts,
+                auth_id=auth_id,
+                start_page=start_page,
+                max_concurrency=max_concurrency,
+            )
+        )
+
+    def iter_fanout_pages(
+        self,
+        *,
+        concurrency: int | None = None,
+        per_page: int = 100,
+        on_error: Literal["raise", "collect"] = "raise",
+    ) -> AsyncIterator[Page[PhoneNumber]]:
+        """Pages of the master's and every sub-account's numbers, listed concurrently.
+
+        Pages of different accounts arrive interleaved, each account's in order.
+        """
+        check_per_page(per_page)
+        bound = self._client.max_concurrency if concurrency is None else concurrency
+        check_concurrency(bound, "concurrency")
+        if on_error not in ("raise", "collect"):
+            raise ValidationError(f"on_error must be 'raise' or 'collect', not {on_error!r}")
+        return self._fan_out(bound, per_page, on_error)
+
+    def iter_fanout(
+        self,
+        *,
+        concurrency: int | None = None,
+        per_page: int = 100,
+        on_error: Literal["raise", "collect"] = "raise",
+    ) -> AsyncIterator[PhoneNumber]:
+        """Every number of the master and of each sub-account, listed concurrently.
+
+        Each number's ``account_id`` is its owner. A failing account raises its
+        error at once (``on_error="raise"``), or, with ``on_error="collect"``,
+        the other accounts are still yielded and a :class:`FanOutError` listing
+        the failures is raised at the end.
+        """
+        return iterate_items(
+            self.iter_fanout_pages(concurrency=concurrency, per_page=per_page, on_error=on_error)
+        )
+
+    async def _fan_out(
+        self, concurrency: int, per_page: int, on_error: str
+    ) -> AsyncIterator[Page[PhoneNumber]]:
+        accounts = [self._client.auth_id]
+        accounts += [sub.auth_id async for sub in self._client.subaccounts.iter(per_page=100)]
+        # Bounded: a slow consumer holds at most this many pages plus one per worker.
+        queue: asyncio.Queue[Page[PhoneNumber] | _AccountDone] = asyncio.Queue(concurrency)
+        slots = asyncio.Semaphore(concurrency)
+
+        async def list_account(account: str) -> None:
+            async with slots:
+                try:
+                    pages = self.iter_pages(
+                        auth_id=account,
+                        include_subaccounts=False,
+                        per_page=per_page,
+                        max_concurrency=1,
+                    )
+                    async with contextlib.aclosing(pages):  # type: ignore[type-var]
+                        async for page in pages:
+                            await queue.put(_stamp_owner(page, account))
+                except PhoneNumbersError as exc:
+                    await queue.put(_AccountDone(account, exc))
+                    return
+            await queue.put(_AccountDone(account))
+
+        workers = [asyncio.ensure_future(list_account(account)) for account in accounts]
+        failures: dict[str, PhoneNumbersError] = {}
+        try:
+            remaining = len(workers)
+            while remaining:
+                message = await queue.get()
+                if isinstance(message, Page):
+                    yield message
+                    continue
+                remaining -= 1
+                if message.error is not None:
+                    if on_error == "raise":
+                        message.error.add_note(f"while listing the numbers of {message.auth_id}")
+                        raise message.error
+                    failures[message.auth_id] = message.error
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        if failures:
+            raise FanOutError(failures)
+
+    # -- purchase --------------------------------------------------------
+
+    async def purchase(
+        self, e164: str, *, currency: str | None = None, auth_id: str | None = None
+    ) -> PhoneNumber:
+        """Buy ``e164`` from inventory for this account (or sub-account ``auth_id``).
+
+        Never resent blindly: after an ambiguous failure (timeout, dropped
+        connection, 5xx) the client checks whether the number is still in
+        inventory or now owned, and then retries, returns the owned number, or
+        raises :class:`PurchaseOutcomeUnknown`.
+        """
+        check_e164(e164)
+        account = self._account(auth_id)
+        payload: dict[str, str] = {"e164": e164}
+        if currency is not None:
+            payload["currency"] = currency
+        request = Request(
+            "POST",
+            path("v1", "account", account, "numbers", "purchase-from-inventory"),
+            body=json_body(payload),
+            idempotency=Idempotency.NEVER,
+        )
+        policy = self._client.retry_policy
+        round_number = 0
+        while True:
+            round_number += 1
+            failure: PhoneNumbersError
+            try:
+                result = await self._client._send(request)
+            except TransportError as exc:
+                if not exc.maybe_sent:
+                    raise
+                failure = exc
+            else:
+                response = result.response
+                if response.ok:
+                    return decode_purchase(response.body)
+                error = error_from_response(response, attempts=result.attempts)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if not is_ambiguous_status(response.status, retry_after) or isinstance(
+                    error, _KNOWN_OUTCOME_ERRORS
+                ):
+                    raise error
+                failure = error
+            logger.info("purchase of %s failed ambiguously (%s); reconciling", e164, failure)
+            try:
+                state = await self._purchase_state(e164, account)
+            except PhoneNumbersError as check_error:
+                raise PurchaseOutcomeUnknown(e164, failure) from check_error
+            if isinstance(state, PhoneNumber):
+                logger.info("purchase of %s had succeeded; returning the owned number", e164)
+                return state
+            if state is _PurchaseState.GONE:
+                raise NotFound(
+                    f"{e164} is no longer in inventory and this account does not own it "
+                    "(another buyer got it)",
+                    status=404,
+                    code="not_in_inventory",
+                    attempts=round_number,
+                ) from failure
+            # Still in inventory: the attempt surely did nothing, so it may be sent again.
+            if round_number > policy.max_retries:
+                raise failure
+            await policy.sleep(policy.backoff(round_number))
+
+    async def _purchase_state(self, e164: str, account: str) -> PhoneNumber | _PurchaseState:
+        """In inventory, owned by ``account`` (the number), or gone elsewhere."""
+        if await self._client.inventory.contains(e164):
+            return _PurchaseState.IN_INVENTORY
+        owned = await self.find(e164, auth_id=account)
+        return owned if owned is not None else _PurchaseState.GONE
+
+    async def find(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber | None:
+        """The account's own number ``e164``, or None (scans the account's listing)."""
+        check_e164(e164)
+        pages = self.iter_pages(auth_id=auth_id, include_subaccounts=False, per_page=100)
+        async with contextlib.aclosing(pages):  # type: ignore[type-var]
+            async for page in pages:
+                for number in page.items:
+                    if number.e164 == e164:
+                        return number
+        return None
+
+    # -- release ---------------------------------------------------------
+
+    async def release(self, e164: str, *, auth_id: str | None = None) -> None:
+        """Release ``e164`` back to inventory (permanent).
+
+        When a resent release is told "not owned", the client checks whether
+        its own earlier attempt released the number before reporting failure.
+        """
+        check_e164(e164)
+        request = Request(
+            "DELETE",
+            path("v1", "account", self._account(auth_id), "numbers", e164),
+            idempotency=Idempotency.RECONCILABLE,
+        )
+        result = await self._client._send(request)
+        if result.response.ok:
+            return
+        error = error_from_response(result.response, attempts=result.attempts)
+        if (
+            result.earlier_attempt_ambiguous
+            and error.status in (403, 404)
+            and await self._client.inventory.contains(e164)
+        ):
+            logger.info("release of %s: an earlier attempt had released it", e164)
+            return
+        raise error
+
+
+def _stamp_owner(page: Page[PhoneNumber], account: str) -> Page[PhoneNumber]:
+    if all(number.account_id is not None for number in page.items):
+        return page
+    items = tuple(
+        number if number.account_id is not None else attrs.evolve(number, account_id=account)
+        for number in page.items
+    )
+    return attrs.evolve(page, items=items)

@@ -1,0 +1,148 @@
+"""``client.subaccounts``: sub-accounts, and handing numbers to them and back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from .._models import Page, SubAccount
+from .._paging import iterate_items
+from .._sansio import (
+    COOL_OFF_CODE,
+    Idempotency,
+    Request,
+    decode_subaccount,
+    decode_subaccount_page,
+    error_from_response,
+    json_body,
+    path,
+    query,
+)
+from .._validation import check_e164, check_page, check_per_page, check_subaccount_id
+from ..errors import ValidationError
+from ._base import Resource
+
+__all__ = ["SubAccounts"]
+
+logger = logging.getLogger("phonenumbers_async")
+
+# Answers to a resent unassign that mean an earlier attempt already did it.
+_NOT_ASSIGNED_CODES = frozenset({"not_assigned", "number_not_assigned"})
+
+
+class SubAccounts(Resource):
+    """The master account's sub-accounts, and number assignment."""
+
+    def _list_request(self, page: int, size: int, active_only: bool | None) -> Request:
+        return Request(
+            "GET",
+            # The API spells this one "accounts", plural, with a trailing slash.
+            path("v1", "accounts", self._client.auth_id, "sub-accounts") + "/",
+            query(page=page, size=size, active_only=active_only),
+        )
+
+    async def list(
+        self, *, page: int = 1, per_page: int = 25, active_only: bool | None = None
+    ) -> Page[SubAccount]:
+        """One page of sub-accounts (``per_page`` is sent as the API's ``size``)."""
+        check_page(page)
+        check_per_page(per_page)
+        return await self._fetch(page, per_page, active_only)
+
+    async def _fetch(self, page: int, size: int, active_only: bool | None) -> Page[SubAccount]:
+        result = await self._client._call(self._list_request(page, size, active_only))
+        return decode_subaccount_page(result.response.body, page, size)
+
+    def iter_pages(
+        self,
+        *,
+        per_page: int = 100,
+        active_only: bool | None = None,
+        start_page: int = 1,
+        max_concurrency: int | None = None,
+    ) -> AsyncIterator[Page[SubAccount]]:
+        """Every page of sub-accounts, in order."""
+        return self._pages(
+            lambda number, size: self._fetch(number, size, active_only),
+            per_page=per_page,
+            start_page=start_page,
+            max_concurrency=max_concurrency,
+        )
+
+    def iter(
+        self,
+        *,
+        per_page: int = 100,
+        active_only: bool | None = None,
+        start_page: int = 1,
+        max_concurrency: int | None = None,
+    ) -> AsyncIterator[SubAccount]:
+        """Every sub-account, lazily (``async for``)."""
+        return iterate_items(
+            self.iter_pages(
+                per_page=per_page,
+                active_only=active_only,
+                start_page=start_page,
+                max_concurrency=max_concurrency,
+            )
+        )
+
+    async def get(self, sub_auth_id: str) -> SubAccount:
+        """One sub-account by its ``SA_…`` Auth ID."""
+        check_subaccount_id(sub_auth_id)
+        request = Request(
+            "GET", path("v1", "accounts", self._client.auth_id, "sub-accounts", sub_auth_id)
+        )
+        result = await self._client._call(request)
+        return decode_subaccount(result.response.body)
+
+    async def assign_number(self, e164: str, sub_account_id: str) -> None:
+        """Move ``e164`` from the master's pool to sub-account ``sub_account_id``."""
+        check_e164(e164)
+        check_subaccount_id(sub_account_id)
+        request = Request(
+            "POST",
+            path("v1", "account", self._client.auth_id, "numbers", e164, "assign-subaccount"),
+            body=json_body({"sub_account_id": sub_account_id}),
+            idempotency=Idempotency.RECONCILABLE,
+        )
+        result = await self._client._send(request)
+        if result.response.ok:
+            return
+        error = error_from_response(result.response, attempts=result.attempts)
+        if (
+            result.earlier_attempt_ambiguous
+            and error.status == 409
+            and await self._client.numbers.find(e164, auth_id=sub_account_id) is not None
+        ):
+            logger.info("assign of %s: an earlier attempt had assigned it", e164)
+            return
+        raise error
+
+    async def unassign_number(self, e164: str, *, force: bool = False) -> None:
+        """Move ``e164`` back from its sub-account to the master's pool.
+
+        Refused with :class:`CoolOffInEffect` within 15 days of the number's
+        last call, unless ``force=True`` (admin accounts only; audited).
+        """
+        check_e164(e164)
+        if not isinstance(force, bool):
+            raise ValidationError(f"force must be True or False, not {force!r}")
+        request = Request(
+            "DELETE",
+            path("v1", "account", self._client.auth_id, "numbers", e164, "assign-subaccount"),
+            query(force=True if force else None),
+            idempotency=Idempotency.RECONCILABLE,
+        )
+        result = await self._client._send(request)
+        if result.response.ok:
+            return
+        error = error_from_response(result.response, attempts=result.attempts)
+        if (
+            result.earlier_attempt_ambiguous
+            and error.code != COOL_OFF_CODE
+            and (error.code in _NOT_ASSIGNED_CODES or error.status == 404)
+        ):
+            logger.info("unassign of %s: an earlier attempt had unassigned it", e164)
+            return
+        raise error

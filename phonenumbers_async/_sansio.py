@@ -1,0 +1,310 @@
+"""The protocol without I/O: build requests, read responses.
+
+Everything here is a plain function of its inputs, so the whole wire contract
+(paths, query strings, bodies, every error shape) is tested without a network.
+The transport only moves the bytes that these functions produce and consume.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import attrs
+
+from . import errors
+from ._convert import structure_number, structure_subaccount
+from ._models import Page, PhoneNumber, SubAccount
+from ._validation import encode_segment
+
+try:  # orjson is an optional speed-up; the stdlib parser gives the same result.
+    import orjson
+
+    loads: Callable[[bytes], Any] = orjson.loads
+except ImportError:  # pragma: no cover - exercised only without the extra
+    loads = json.loads
+
+__all__ = [
+    "Idempotency",
+    "Request",
+    "Response",
+    "decode_number_page",
+    "decode_purchase",
+    "decode_subaccount",
+    "decode_subaccount_page",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+T = TypeVar("T")
+
+
+class Idempotency(enum.Enum):
+    """How safely a request may be sent again after a failure."""
+
+    #: Reading: resend on any transient failure.
+    SAFE = "safe"
+    #: Changes state, but a repeat can be recognised afterwards (release,
+    #: assign, unassign): resend, then reconcile a "not owned" answer.
+    RECONCILABLE = "reconcilable"
+    #: A purchase: resend only when the request surely did not reach the server.
+    NEVER = "never"
+
+
+@attrs.frozen
+class Request:
+    """One HTTP request, relative to the client's base URL."""
+
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    idempotency: Idempotency = Idempotency.SAFE
+
+    def url(self, base_url: str) -> str:
+        url = base_url.rstrip("/") + self.path
+        if self.params:
+            url += "?" + urlencode(self.params)
+        return url
+
+    def headers(self, auth_id: str, auth_token: str, user_agent: str) -> dict[str, str]:
+        headers = {
+            "X-Auth-ID": auth_id,
+            "X-Auth-Token": auth_token,
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
+        if self.body is not None:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+
+@attrs.frozen
+class Response:
+    """What the transport hands back: status, headers and the body's bytes."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def path(*segments: str) -> str:
+    """Join path segments, percent-encoding each (``+`` becomes ``%2B``)."""
+    return "".join("/" + encode_segment(segment) for segment in segments)
+
+
+def query(**params: object) -> tuple[tuple[str, str], ...]:
+    """Query parameters without the unset ones; booleans as ``true``/``false``."""
+    pairs = []
+    for name, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        pairs.append((name, str(value)))
+    return tuple(pairs)
+
+
+def json_body(payload: Mapping[str, Any]) -> bytes:
+    """Encode a request body; the ``+`` of a number stays literal in JSON."""
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+# Reading responses ---------------------------------------------------------
+
+
+def decode_json(body: bytes) -> Any:
+    """Parse a JSON body; an empty body is None."""
+    return loads(body) if body else None
+
+
+def _page_of(
+    raw: Any,
+    key: str,
+    size_key: str,
+    structure: Callable[[Any, Any], T],
+    requested_page: int,
+    requested_size: int,
+) -> Page[T]:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get(key), list):
+        raise errors.APIError(
+            f"unexpected response: no {key!r} list in the page", status=200, body=raw
+        )
+    items = tuple([structure(item, None) for item in raw[key]])
+    total = raw.get("total")
+    return Page(
+        items=items,
+        # The limit/offset variant of the docs may leave page or size out.
+        page=raw.get("page") or requested_page,
+        per_page=raw.get(size_key) or raw.get("limit") or requested_size,
+        total=total if isinstance(total, int) else None,
+    )
+
+
+def decode_number_page(body: bytes, page: int = 1, per_page: int = 25) -> Page[PhoneNumber]:
+    """Read a page envelope of PhoneNumber objects."""
+    return _page_of(decode_json(body), "items", "per_page", structure_number, page, per_page)
+
+
+def decode_subaccount_page(body: bytes, page: int = 1, per_page: int = 25) -> Page[SubAccount]:
+    """Read the sub-account listing (``sub_accounts`` and ``size``)."""
+    return _page_of(decode_json(body), "sub_accounts", "size", structure_subaccount, page, per_page)
+
+
+def decode_subaccount(body: bytes) -> SubAccount:
+    """Read one SubAccount."""
+    return structure_subaccount(decode_json(body), None)
+
+
+def decode_purchase(body: bytes) -> PhoneNumber:
+    """Read a purchase answer: ``number``, or the first of ``items`` when only that is sent."""
+    raw = decode_json(body)
+    if isinstance(raw, Mapping):
+        if isinstance(raw.get("number"), Mapping):
+            return structure_number(raw["number"], None)
+        items = raw.get("items")
+        if isinstance(items, Sequence) and items and isinstance(items[0], Mapping):
+            return structure_number(items[0], None)
+    raise errors.APIError("unexpected purchase response: no number in it", status=200, body=raw)
+
+
+# Errors --------------------------------------------------------------------
+
+_ERROR_BY_STATUS: dict[int, type[errors.APIError]] = {
+    400: errors.BadRequest,
+    401: errors.AuthenticationFailed,
+    402: errors.InsufficientBalance,
+    403: errors.PermissionDenied,
+    404: errors.NotFound,
+    409: errors.Conflict,
+    422: errors.Unprocessable,
+    429: errors.RateLimited,
+}
+
+# Codes that name the problem more exactly than the status does: the docs say
+# a failed debit "currently surfaces as a 500".
+_ERROR_BY_CODE: dict[str, type[errors.APIError]] = {
+    "INSUFFICIENT_BALANCE": errors.InsufficientBalance,
+    "insufficient_balance": errors.InsufficientBalance,
+}
+
+COOL_OFF_CODE = "did_cool_off_in_effect"
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        for key, candidate in headers.items():
+            if key.lower() == lowered:
+                return candidate
+    return value
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(0.0, seconds)
+
+
+def _text_snippet(body: bytes) -> str:
+    text = body.decode("utf-8", "replace")
+    text = _SPACE.sub(" ", _TAGS.sub(" ", text)).strip()
+    return text[:200]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def error_from_response(response: Response, *, attempts: int = 1) -> errors.APIError:
+    """Map an error response (any of the three JSON shapes, or not JSON) to its error class."""
+    status = response.status
+    body: Any
+    try:
+        body = decode_json(response.body)
+    except ValueError:
+        body = None
+    code: str | None = None
+    message: str | None = None
+    request_id = None
+    if isinstance(body, Mapping):
+        inner = body.get("error")
+        if isinstance(inner, Mapping):  # the envelope shape
+            code = inner.get("code")
+            message = inner.get("message")
+        elif isinstance(inner, str):  # the flat and cool-off shapes
+            code = inner
+            message = body.get("message")
+        else:
+            message = body.get("message") or body.get("detail")
+        request_id = body.get("requestId") or body.get("request_id")
+    else:
+        # An HTML page from a gateway, plain text, or nothing at all.
+        body = response.body.decode("utf-8", "replace") if response.body else None
+        snippet = _text_snippet(response.body) if response.body else ""
+        message = f"HTTP {status} with a non-JSON body" + (f": {snippet}" if snippet else "")
+    if not isinstance(code, str):
+        code = None
+    if not isinstance(message, str) or not message:
+        message = code or f"HTTP {status}"
+    request_id = request_id or _header(response.headers, "X-Request-ID")
+    common: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "request_id": request_id if isinstance(request_id, str) else None,
+        "body": body,
+        "attempts": attempts,
+    }
+    if code == COOL_OFF_CODE and isinstance(body, Mapping):
+        until = _parse_time(body.get("cool_off_until"))
+        remaining_seconds = body.get("cool_off_remaining_seconds")
+        remaining = (
+            timedelta(seconds=remaining_seconds)
+            if isinstance(remaining_seconds, int | float)
+            else None
+        )
+        if message == code:
+            message = "the number was used within the last 15 days" + (
+                f"; it can be unassigned from {until.isoformat()}" if until else ""
+            )
+        return errors.CoolOffInEffect(
+            message, cool_off_until=until, cool_off_remaining=remaining, **common
+        )
+    if status == 429:
+        retry_after = parse_retry_after(_header(response.headers, "Retry-After"))
+        return errors.RateLimited(message, retry_after=retry_after, **common)
+    cls = (code and _ERROR_BY_CODE.get(code)) or _ERROR_BY_STATUS.get(status)
+    if cls is None:
+        cls = errors.ServerError if status >= 500 else errors.APIError
+    return cls(message, **common)
