@@ -8,6 +8,7 @@ only what needs it: money to Decimal, timestamps to aware datetimes.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,11 +28,20 @@ _STATUS_BY_VALUE = {member.value: member for member in NumberStatus}
 
 
 def _to_decimal(value: Any, _: Any) -> Decimal:
-    # str() of a float is its shortest round-trip text, so 1.1 becomes
-    # Decimal("1.1") rather than the binary expansion of the float.
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(value)
+    # repr() of a float is its shortest round-trip text, so 1.1 becomes
+    # Decimal("1.1") rather than the binary expansion of the float. Fees take
+    # few values, so the conversions are remembered (keyed by type too:
+    # 1 and 1.0 are equal but must keep their own digits).
+    key = (value.__class__, value)
+    found = _DECIMALS.get(key)
+    if found is None:
+        found = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if len(_DECIMALS) < 4096:
+            _DECIMALS[key] = found
+    return found
+
+
+_DECIMALS: dict[tuple[type, Any], Decimal] = {}
 
 
 def _decimal_to_json(value: Decimal) -> int | float:
@@ -92,7 +102,6 @@ def _register_with_extra(
         _cattrs_detailed_validation=False,
         extra=override(omit=True),
     )
-    base_unstructure = make_dict_unstructure_fn(cls, conv, extra=override(omit=True))
 
     def structure(data: Mapping[str, Any], _: Any) -> M:
         obj = base_structure(data, cls)
@@ -105,14 +114,109 @@ def _register_with_extra(
             object.__setattr__(obj, "extra", {key: data[key] for key in unknown})
         return obj
 
+    conv.register_structure_hook(cls, structure)
+    _register_unstructure_with_extra(conv, cls)
+
+
+def _register_unstructure_with_extra(conv: cattrs.Converter, cls: type[M]) -> None:
+    base_unstructure = make_dict_unstructure_fn(cls, conv, extra=override(omit=True))
+
     def unstructure(obj: M) -> dict[str, Any]:
         out: dict[str, Any] = base_unstructure(obj)
         for key, value in obj.extra.items():  # type: ignore[attr-defined]  # every registered class has extra
             out.setdefault(key, value)
         return out
 
-    conv.register_structure_hook(cls, structure)
     conv.register_unstructure_hook(cls, unstructure)
+
+
+def _register_hot_path(
+    conv: cattrs.Converter,
+    cls: type[M],
+    *,
+    aliases: Mapping[str, str] | None = None,
+) -> None:
+    """A structure hook for the listing hot path, generated once for a dict-backed class.
+
+    The instance dict is filled from the wire dict in one step and only the
+    fields whose type needs converting (money, timestamps, status, nested
+    objects) go through a hook; this is the same result as the generic hook
+    at a fraction of the cost (see benchmarks). It bypasses ``__init__``, so
+    the class must have no validators or converters; a test checks that the
+    two hooks agree.
+    """
+    fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var, arg-type]  # M is an attrs class
+    defaults: dict[str, Any] = {}
+    for field in fields:
+        default = field.default
+        defaults[field.name] = default.factory() if isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
+        if field.validator is not None or field.converter is not None:
+            raise TypeError(f"{cls.__name__}.{field.name} has a validator or converter")
+    defaults.pop("extra")
+    known = frozenset(defaults) | frozenset(aliases or ())
+    alias_items = tuple((aliases or {}).items())
+    field_count = len(defaults)
+    conversions: list[tuple[str, Callable[[Any, Any], Any], Any]] = []
+    for field in fields:
+        if field.name == "extra":
+            continue
+        inner = _strip_optional(field.type)
+        hook = conv.get_structure_hook(inner)
+        if hook is not _passthrough:
+            conversions.append((field.name, hook, inner))
+    new = object.__new__
+    set_attribute = object.__setattr__
+
+    def structure(data: Mapping[str, Any], _: Any) -> M:
+        values = defaults.copy()
+        values.update(data)
+        extra: dict[str, Any] = {}
+        if len(values) != field_count:  # keys beyond the fields: aliases and new ones
+            for alias, attribute in alias_items:
+                if alias in values:
+                    value = values.pop(alias)
+                    if attribute not in data:
+                        values[attribute] = value
+            for key in data.keys() - known:
+                extra[key] = values.pop(key)
+        values["extra"] = extra
+        for name, hook, type_ in conversions:
+            value = values[name]
+            if value is not None:
+                values[name] = hook(value, type_)
+        obj = new(cls)
+        set_attribute(obj, "__dict__", values)
+        return obj
+
+    conv.register_structure_hook(cls, structure)
+    _register_unstructure_with_extra(conv, cls)
+
+
+def _strip_optional(type_: Any) -> Any:
+    args = [arg for arg in getattr(type_, "__args__", ()) if arg is not type(None)]
+    if isinstance(type_, types.UnionType) and len(args) == 1:
+        return args[0]
+    return type_
+
+
+def _capabilities_hook(conv: cattrs.Converter) -> Callable[[Any, Any], Capabilities]:
+    """Capabilities are immutable and take few shapes: share one object per shape."""
+    generic: Callable[[Any, Any], Capabilities] = conv.get_structure_hook(Capabilities)
+    cache: dict[tuple[Any, ...], Capabilities] = {}
+
+    def structure(data: Mapping[str, Any], _: Any) -> Capabilities:
+        try:
+            key = tuple(data.items())
+            found = cache.get(key)
+        except TypeError:  # a nested, unhashable value: nothing to share
+            return generic(data, Capabilities)
+        if found is None:
+            found = generic(data, Capabilities)
+            if len(cache) < 256:
+                cache[key] = found
+        return found
+
+    return structure
 
 
 def make_converter() -> cattrs.Converter:
@@ -136,7 +240,8 @@ def make_converter() -> cattrs.Converter:
     _register_exact(conv, Mapping[str, Any], _passthrough)
     _register_exact(conv, tuple[str, ...], lambda value, _: tuple(value) if value else ())
     _register_with_extra(conv, Capabilities)
-    _register_with_extra(conv, PhoneNumber, aliases={"auth_id": "account_id"})
+    conv.register_structure_hook(Capabilities, _capabilities_hook(conv))
+    _register_hot_path(conv, PhoneNumber, aliases={"auth_id": "account_id"})
     _register_with_extra(conv, SubAccount)
     return conv
 
