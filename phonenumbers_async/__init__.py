@@ -9,15 +9,18 @@ __version__ = "0.1.0"
 from . import errors
 from ._client import AsyncClient
 from ._convert import converter
+from ._facade import Client
 from ._models import Capabilities, NumberStatus, Page, PhoneNumber, SubAccount
 from ._retry import RetryPolicy
 from .errors import (
     APIError,
     AuthenticationFailed,
     BadRequest,
+    ClientClosedError,
     ConfigurationError,
     Conflict,
     CoolOffInEffect,
+    EventLoopError,
     FanOutError,
     InsufficientBalance,
     NotFound,
@@ -38,9 +41,12 @@ __all__ = [
     "AuthenticationFailed",
     "BadRequest",
     "Capabilities",
+    "Client",
+    "ClientClosedError",
     "ConfigurationError",
     "Conflict",
     "CoolOffInEffect",
+    "EventLoopError",
     "FanOutError",
     "InsufficientBalance",
     "NotFound",

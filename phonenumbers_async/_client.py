@@ -17,7 +17,7 @@ from ._resources.inventory import Inventory
 from ._resources.numbers import Numbers
 from ._resources.subaccounts import SubAccounts
 from ._retry import RetryPolicy, is_ambiguous_status
-from ._sansio import Request, Response, error_from_response, parse_retry_after
+from ._sansio import Request, Response, error_from_response
 from ._transport import AiohttpTransport, Timeouts, Transport
 from .errors import TransportError
 
@@ -48,7 +48,8 @@ class AsyncClient:
     outside an event loop: the HTTP session is created on first use.
 
     ``timeout`` is seconds for a whole request, ``connect_timeout`` for
-    establishing a connection; ``max_retries`` bounds resends (0: none);
+    establishing a connection; ``max_retries`` bounds resends (0: none; when
+    left out, ``retry_policy.max_retries``, by default 3);
     ``max_concurrency`` bounds the pages a listing fetches at once;
     ``rate_limit`` (requests per second) spaces out every request of this
     client. :meth:`with_options` gives a copy with other settings for some calls.
@@ -62,7 +63,7 @@ class AsyncClient:
         base_url: str | None = None,
         timeout: float | None = 30.0,
         connect_timeout: float | None = 10.0,
-        max_retries: int = 3,
+        max_retries: int | None = None,
         max_concurrency: int = 8,
         rate_limit: float | None = None,
         session: aiohttp.ClientSession | None = None,
@@ -70,6 +71,11 @@ class AsyncClient:
         retry_policy: RetryPolicy | None = None,
         allow_http: bool = False,
     ) -> None:
+        base_policy = retry_policy or RetryPolicy()
+        # An explicit max_retries wins; otherwise a caller's policy keeps its own
+        # bound instead of being silently reset to the default.
+        if max_retries is None:
+            max_retries = base_policy.max_retries
         self._config = ClientConfig.resolve(
             auth_id=auth_id,
             auth_token=auth_token,
@@ -86,7 +92,6 @@ class AsyncClient:
             session, connection_limit=max(100, 2 * max_concurrency)
         )
         self._owns_transport = True
-        base_policy = retry_policy or RetryPolicy()
         self._retry = attrs.evolve(base_policy, max_retries=max_retries)
         self._rate_limiter = RateLimiter(rate_limit) if rate_limit else None
         self.numbers = Numbers(self)
@@ -228,7 +233,7 @@ class AsyncClient:
                 )
                 if response.status < 400:
                     return SendResult(response, attempt, ambiguous)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                retry_after = response.retry_after
                 if attempt > policy.max_retries or not policy.may_resend_status(
                     request.idempotency, response.status, retry_after
                 ):

@@ -5,7 +5,9 @@ pages there are, keeps up to ``concurrency`` of the following pages in flight
 while the caller works through the current one. Pages are still yielded in
 order and at most ``concurrency`` of them are held at once, whatever the
 consumer's speed. When ``total`` is missing or turns out wrong, it falls back
-to asking page after page until a short or empty one.
+to asking page after page until a short or empty one. When ``total`` is an
+exact multiple of the page size, one page past it is asked for too (in
+parallel with the rest), since only that shows whether ``total`` was too low.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ async def iterate_pages(
             async for page in _sequential(fetch, start + 1, per_page):
                 yield page
         return
+    if total % per_page == 0:
+        # A full last page cannot show that total was too low by whole pages;
+        # one more (normally empty) page, fetched with the others, settles it.
+        last += 1
 
     inflight: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
     next_number = start + 1

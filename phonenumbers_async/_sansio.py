@@ -97,6 +97,11 @@ class Response:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait (``Retry-After``), or None."""
+        return parse_retry_after(_header(self.headers, "Retry-After"))
+
 
 def path(*segments: str) -> str:
     """Join path segments, percent-encoding each (``+`` becomes ``%2B``)."""
@@ -140,7 +145,14 @@ def _page_of(
         raise errors.APIError(
             f"unexpected response: no {key!r} list in the page", status=200, body=raw
         )
-    items = tuple([structure(item, None) for item in raw[key]])
+    try:
+        items = tuple([structure(item, None) for item in raw[key]])
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise errors.APIError(
+            f"unexpected response: an item of {key!r} could not be read ({exc})",
+            status=200,
+            body=raw,
+        ) from exc
     total = raw.get("total")
     return Page(
         items=items,
@@ -302,8 +314,7 @@ def error_from_response(response: Response, *, attempts: int = 1) -> errors.APIE
             message, cool_off_until=until, cool_off_remaining=remaining, **common
         )
     if status == 429:
-        retry_after = parse_retry_after(_header(response.headers, "Retry-After"))
-        return errors.RateLimited(message, retry_after=retry_after, **common)
+        return errors.RateLimited(message, retry_after=response.retry_after, **common)
     cls = (code and _ERROR_BY_CODE.get(code)) or _ERROR_BY_STATUS.get(status)
     if cls is None:
         cls = errors.ServerError if status >= 500 else errors.APIError

@@ -15,7 +15,7 @@ import attrs
 from yarl import URL
 
 from ._sansio import Response
-from .errors import RequestTimeout, TransportError
+from .errors import ClientClosedError, RequestTimeout, TransportError
 
 __all__ = ["AiohttpTransport", "Timeouts", "Transport"]
 
@@ -81,7 +81,8 @@ class AiohttpTransport:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise TransportError("the client is closed", maybe_sent=False)
+            # Not a TransportError: nothing transient about it, so never retried.
+            raise ClientClosedError("the client is closed; create a new one")
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._connection_limit)
             self._session = aiohttp.ClientSession(connector=connector, raise_for_status=False)

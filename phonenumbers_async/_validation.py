@@ -15,6 +15,7 @@ __all__ = [
     "check_auth_id",
     "check_concurrency",
     "check_e164",
+    "check_flag",
     "check_page",
     "check_per_page",
     "check_subaccount_id",
@@ -85,3 +86,10 @@ def encode_segment(segment: str) -> str:
 def check_concurrency(value: object, name: str = "max_concurrency") -> int:
     """Return ``value`` if it is an integer from 1 to 1000."""
     return _check_int(name, value, 1, 1000)
+
+
+def check_flag(value: object, name: str) -> bool | None:
+    """Return ``value`` if it is True, False or None (a string such as "no" is a mistake)."""
+    if value is not None and not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True, False or None, not {value!r}")
+    return value

@@ -4,6 +4,8 @@
 
     PhoneNumbersError
     ├── ConfigurationError            bad client settings (missing credentials, plain http…)
+    ├── EventLoopError (RuntimeError) the sync Client called from a running event loop
+    ├── ClientClosedError (RuntimeError) the client was used after it was closed
     ├── ValidationError (ValueError)  bad input, caught before any request is sent
     ├── TransportError                no usable HTTP answer (connection refused, reset…)
     │   └── RequestTimeout            no answer within the configured timeout
@@ -34,9 +36,11 @@ __all__ = [
     "APIError",
     "AuthenticationFailed",
     "BadRequest",
+    "ClientClosedError",
     "ConfigurationError",
     "Conflict",
     "CoolOffInEffect",
+    "EventLoopError",
     "FanOutError",
     "InsufficientBalance",
     "NotFound",
@@ -58,6 +62,17 @@ class PhoneNumbersError(Exception):
 
 class ConfigurationError(PhoneNumbersError):
     """The client is configured in a way that cannot work (for example no credentials)."""
+
+
+class EventLoopError(PhoneNumbersError, RuntimeError):
+    """The sync :class:`~phonenumbers_async.Client` was called from a thread running an event loop.
+
+    Blocking there would stall that loop or deadlock; use ``AsyncClient`` in async code.
+    """
+
+
+class ClientClosedError(PhoneNumbersError, RuntimeError):
+    """The client was used after ``aclose()``/``close()``; create a new one."""
 
 
 class ValidationError(PhoneNumbersError, ValueError):

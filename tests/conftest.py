@@ -129,6 +129,7 @@ class FakeTransport:
             answer = answer(request)
         if isinstance(answer, BaseException):
             raise answer
+        assert isinstance(answer, Response)
         return answer
 
     async def aclose(self) -> None:

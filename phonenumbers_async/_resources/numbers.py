@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Literal
 
 import attrs
@@ -21,17 +21,23 @@ from .._sansio import (
     decode_purchase,
     error_from_response,
     json_body,
-    parse_retry_after,
     path,
     query,
 )
-from .._validation import check_concurrency, check_e164, check_page, check_per_page
+from .._validation import (
+    check_concurrency,
+    check_e164,
+    check_flag,
+    check_page,
+    check_per_page,
+)
 from ..errors import (
     FanOutError,
     InsufficientBalance,
     NotFound,
     PhoneNumbersError,
     PurchaseOutcomeUnknown,
+    ServerError,
     TransportError,
     ValidationError,
 )
@@ -76,6 +82,7 @@ class Numbers(Resource):
         """
         check_page(page)
         check_per_page(per_page)
+        check_flag(include_subaccounts, "include_subaccounts")
         return await self._fetch(page, per_page, include_subaccounts, self._account(auth_id))
 
     async def _fetch(
@@ -100,6 +107,7 @@ class Numbers(Resource):
     ) -> AsyncIterator[Page[PhoneNumber]]:
         """Every page of the account's numbers, in order, the next ones fetched ahead."""
         account = self._account(auth_id)
+        check_flag(include_subaccounts, "include_subaccounts")
         return self._pages(
             lambda number, size: self._fetch(number, size, include_subaccounts, account),
             per_page=per_page,
@@ -250,15 +258,20 @@ class Numbers(Resource):
                 if response.ok:
                     return decode_purchase(response.body)
                 error = error_from_response(response, attempts=result.attempts)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if not is_ambiguous_status(response.status, retry_after) or isinstance(
-                    error, _KNOWN_OUTCOME_ERRORS
+                retry_after = response.retry_after
+                # A resend told "not in inventory" may be hearing about our own
+                # earlier attempt, which landed after the check saw the number
+                # still on sale: establish that before reporting NotFound.
+                own_earlier_attempt = round_number > 1 and isinstance(error, NotFound)
+                if not own_earlier_attempt and (
+                    not is_ambiguous_status(response.status, retry_after)
+                    or isinstance(error, _KNOWN_OUTCOME_ERRORS)
                 ):
                     raise error
                 failure = error
             logger.info("purchase of %s failed ambiguously (%s); reconciling", e164, failure)
             try:
-                state = await self._purchase_state(e164, account)
+                state = await self._settled_purchase_state(e164, account)
             except PhoneNumbersError as check_error:
                 raise PurchaseOutcomeUnknown(e164, failure) from check_error
             if isinstance(state, PhoneNumber):
@@ -276,6 +289,26 @@ class Numbers(Resource):
             if round_number > policy.max_retries:
                 raise failure
             await policy.sleep(policy.backoff(round_number))
+
+    async def _settled_purchase_state(
+        self, e164: str, account: str
+    ) -> PhoneNumber | _PurchaseState:
+        """:meth:`_purchase_state`, asked again when the check itself fails transiently.
+
+        The check only reads, so a 5xx or a connection failure (which the
+        client's own retries may not cover, a 500 for one) is worth another
+        try before the caller is told the outcome is unknown.
+        """
+        policy = self._client.retry_policy
+        check = 0
+        while True:
+            check += 1
+            try:
+                return await self._purchase_state(e164, account)
+            except (ServerError, TransportError):
+                if check > policy.max_retries:
+                    raise
+                await policy.sleep(policy.backoff(check))
 
     async def _purchase_state(self, e164: str, account: str) -> PhoneNumber | _PurchaseState:
         """In inventory, owned by ``account`` (the number), or gone elsewhere."""
@@ -313,14 +346,29 @@ class Numbers(Resource):
         if result.response.ok:
             return
         error = error_from_response(result.response, attempts=result.attempts)
-        if (
-            result.earlier_attempt_ambiguous
-            and error.status in (403, 404)
-            and await self._client.inventory.contains(e164)
-        ):
+        retry_after = result.response.retry_after
+        # Done already? A resend told "not owned" after an ambiguous attempt, or
+        # a last answer (500, 502, 504) that leaves open whether it was done.
+        maybe_done = (
+            result.earlier_attempt_ambiguous and error.status in (403, 404)
+        ) or is_ambiguous_status(error.status, retry_after)
+        if maybe_done and await _check(self._client.inventory.contains(e164), error):
             logger.info("release of %s: an earlier attempt had released it", e164)
             return
         raise error
+
+
+async def _check(check: Awaitable[bool], error: PhoneNumbersError) -> bool:
+    """Whether a failed call had done its work after all, by ``check``.
+
+    A check that fails itself counts as "no", so the caller raises the
+    original error; the check's failure is noted on it.
+    """
+    try:
+        return await check
+    except PhoneNumbersError as check_error:
+        error.add_note(f"checking whether the operation was done anyway failed: {check_error}")
+        return False
 
 
 def _stamp_owner(page: Page[PhoneNumber], account: str) -> Page[PhoneNumber]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 from .._models import Page, SubAccount
 from .._paging import iterate_items
+from .._retry import is_ambiguous_status
 from .._sansio import (
     COOL_OFF_CODE,
     Idempotency,
@@ -18,8 +19,14 @@ from .._sansio import (
     path,
     query,
 )
-from .._validation import check_e164, check_page, check_per_page, check_subaccount_id
-from ..errors import ValidationError
+from .._validation import (
+    check_e164,
+    check_flag,
+    check_page,
+    check_per_page,
+    check_subaccount_id,
+)
+from ..errors import PhoneNumbersError, ValidationError
 from ._base import Resource
 
 __all__ = ["SubAccounts"]
@@ -47,6 +54,7 @@ class SubAccounts(Resource):
         """One page of sub-accounts (``per_page`` is sent as the API's ``size``)."""
         check_page(page)
         check_per_page(per_page)
+        check_flag(active_only, "active_only")
         return await self._fetch(page, per_page, active_only)
 
     async def _fetch(self, page: int, size: int, active_only: bool | None) -> Page[SubAccount]:
@@ -62,6 +70,7 @@ class SubAccounts(Resource):
         max_concurrency: int | None = None,
     ) -> AsyncIterator[Page[SubAccount]]:
         """Every page of sub-accounts, in order."""
+        check_flag(active_only, "active_only")
         return self._pages(
             lambda number, size: self._fetch(number, size, active_only),
             per_page=per_page,
@@ -145,4 +154,21 @@ class SubAccounts(Resource):
         ):
             logger.info("unassign of %s: an earlier attempt had unassigned it", e164)
             return
+        retry_after = result.response.retry_after
+        # A last answer (500, 502, 504) that leaves open whether it was done:
+        # done if the number is back in this account's own pool.
+        if is_ambiguous_status(error.status, retry_after) and await _back_in_pool(
+            self._client.numbers.find(e164), error
+        ):
+            logger.info("unassign of %s: the failed attempt had unassigned it", e164)
+            return
         raise error
+
+
+async def _back_in_pool(find: Awaitable[object | None], error: PhoneNumbersError) -> bool:
+    """Whether the number is in the account's own pool; a failing look counts as "no"."""
+    try:
+        return await find is not None
+    except PhoneNumbersError as check_error:
+        error.add_note(f"checking whether the operation was done anyway failed: {check_error}")
+        return False

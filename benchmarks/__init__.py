@@ -1,0 +1,1 @@
+"""Benchmarks of phonenumbers_async (``python -m benchmarks``); never part of ``make test``."""

@@ -1,0 +1,49 @@
+"""Fixtures for the resilience tests: an emulator on the test's loop and its control API."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from phonenumbers_async import AsyncClient
+from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, run_emulator
+
+from ._helpers import fast_policy
+
+SEED = 4242
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[EmulatorInfo]:
+    """An in-memory emulator on this test's event loop (30 numbers, 1 sub-account)."""
+    async with run_emulator(seed_inventory=30, subaccounts=1, seed=SEED) as info:
+        yield info
+
+
+@pytest.fixture
+async def control(emu: EmulatorInfo) -> AsyncIterator[EmulatorControl]:
+    """The emulator's control API (faults, ledger, stats)."""
+    async with EmulatorControl(emu.root_url) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def client(emu: EmulatorInfo) -> AsyncIterator[AsyncClient]:
+    """The master's client of ``emu`` with short real backoffs and 8 retries."""
+    async with AsyncClient(
+        emu.auth_id, emu.auth_token, base_url=emu.base_url, retry_policy=fast_policy()
+    ) as instance:
+        yield instance
+
+
+@pytest.fixture(autouse=True)
+def no_asyncio_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test that leaves an unclosed session, a pending task or a lost exception behind."""
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    yield
+    gc.collect()
+    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+    assert problems == []
