@@ -84,36 +84,56 @@ async def _invoke(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
 
 
 class _Step:
-    """The task running a step of one async iterator, if one runs (used in the loop only)."""
+    """The stepping state of one async iterator (used in the loop only)."""
 
-    __slots__ = ("task",)
+    __slots__ = ("ahead", "task")
 
     def __init__(self) -> None:
         self.task: asyncio.Task[Any] | None = None
+        self.ahead: asyncio.Future[Any] | None = None
 
 
-async def _next(iterator: AsyncIterator[Any], step: _Step) -> Any:
-    """The next element, or ``_DONE`` (StopAsyncIteration does not cross threads well)."""
+_MAX_BATCH = 16
+
+
+async def _next(iterator: AsyncIterator[Any], step: _Step) -> list[Any]:
     step.task = asyncio.current_task()
+    batch: list[Any] = []
     try:
-        return await anext(iterator)
-    except StopAsyncIteration:
-        return _DONE
+        while True:
+            ahead = step.ahead
+            if ahead is None:
+                ahead = step.ahead = asyncio.ensure_future(anext(iterator))
+            elif batch and not ahead.done():
+                return batch
+            try:
+                element = await ahead
+            except StopAsyncIteration:
+                batch.append(_DONE)
+                return batch
+            finally:
+                if ahead.done():
+                    step.ahead = None
+            batch.append(element)
+            if len(batch) >= _MAX_BATCH:
+                return batch
+            step.ahead = asyncio.ensure_future(anext(iterator))
+            await asyncio.sleep(0)
     finally:
         step.task = None
 
 
 async def _aclose(iterator: AsyncIterator[Any], step: _Step) -> None:
-    """Close an async iterator, first cancelling a step of it that nobody waits for.
-
-    Such a step is left when its caller stopped waiting (Ctrl-C, or close()
-    from another thread); closing the generator under it would fail with
-    "asynchronous generator is already running".
-    """
     task = step.task
     if task is not None and task is not asyncio.current_task():
         task.cancel()
         await asyncio.wait({task})
+    ahead = step.ahead
+    if ahead is not None:
+        ahead.cancel()
+        await asyncio.wait({ahead})
+        if not ahead.cancelled():
+            ahead.exception()
     aclose = getattr(iterator, "aclose", None)
     if aclose is not None:
         await aclose()
@@ -224,14 +244,14 @@ class _Runner:
         exhausted = False
         try:
             while True:
-                element = call(_next, iterator, step)
-                if element is _DONE:
-                    exhausted = True
-                    return
-                if flatten:
-                    yield from element.items
-                else:
-                    yield element
+                for element in call(_next, iterator, step):
+                    if element is _DONE:
+                        exhausted = True
+                        return
+                    if flatten:
+                        yield from element.items
+                    else:
+                        yield element
         finally:
             with self.lock:
                 self._iterators.pop(iterator, None)

@@ -912,6 +912,10 @@ async def _outer_middleware(request: web.Request, handler: Handler) -> web.Strea
         response = _http_exception_response(request, exc)
     except asyncio.CancelledError:
         raise
+    except ConnectionResetError:
+        # The client went away (it timed out or was killed): nobody to answer.
+        log.debug("emulator: client left during %s %s", request.method, request.path)
+        response = envelope(request, 499, "client closed the connection")
     except Exception:
         log.exception("emulator: unexpected error handling %s %s", request.method, request.path)
         response = envelope(request, 500, "internal error")
@@ -949,6 +953,10 @@ async def _api_faults(request: web.Request, handler: Handler) -> web.StreamRespo
     faults = state.faults
     delay = faults.delay_seconds()
     if delay > 0:
+        # Read the body first: the latency then sits between receiving a request
+        # and handling it, so a client that gives up during the wait has still
+        # sent a request that will be carried out (a timeout, not a refusal).
+        await request.read()
         await asyncio.sleep(delay)
     status = faults.roll_server_error()
     if status is not None:
