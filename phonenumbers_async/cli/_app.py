@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +21,6 @@ from phonenumbers_async import (
     Page,
     PhoneNumber,
     PhoneNumbersError,
-    SubAccount,
     __version__,
 )
 
@@ -52,6 +51,7 @@ from ._output import (
     NUMBER_COLUMNS,
     RESULT_COLUMNS,
     SUBACCOUNT_COLUMNS,
+    Column,
     Output,
     number_json,
     number_row,
@@ -232,6 +232,35 @@ def _page_note(out: Output, page: Page[Any], noun: str) -> None:
     out.info(text)
 
 
+async def _one_page_or_all(
+    client: AsyncClient,
+    all_pages: bool,
+    iterate: Callable[[int], AsyncIterator[T]],
+    one_page: Callable[[int], Awaitable[Page[T]]],
+    per_page: int | None,
+) -> tuple[list[T], Page[T] | None]:
+    """Every item (``--all``) or one page of a listing, with the client closed after."""
+    async with client:
+        if all_pages:
+            return [item async for item in iterate(per_page or 100)], None
+        page = await one_page(per_page or 25)
+        return list(page.items), page
+
+
+def _show(
+    out: Output,
+    items: Sequence[T],
+    page: Page[T] | None,
+    noun: str,
+    row: Callable[[T], Mapping[str, str]],
+    columns: Sequence[Column],
+    as_json: Callable[[T], dict[str, Any]],
+) -> None:
+    out.rows([row(item) for item in items], columns, json_items=[as_json(item) for item in items])
+    if page is not None:
+        _page_note(out, page, noun)
+
+
 # -- the group ---------------------------------------------------------------
 
 
@@ -363,42 +392,39 @@ def numbers_list(
     out = settings.output()
     client = settings.client(max_concurrency=concurrency)
 
-    async def fetch() -> tuple[list[PhoneNumber], Page[PhoneNumber] | None, FanOutError | None]:
+    async def fan_out_all() -> tuple[list[PhoneNumber], FanOutError | None]:
+        found: list[PhoneNumber] = []
         async with client:
-            if fan_out:
-                found: list[PhoneNumber] = []
-                try:
-                    async for number in client.numbers.iter_fanout(
-                        concurrency=concurrency, per_page=per_page or 100, on_error="collect"
-                    ):
-                        found.append(number)
-                except FanOutError as exc:
-                    return found, None, exc
-                return found, None, None
-            if all_pages:
-                listed = [
-                    number
-                    async for number in client.numbers.iter(
-                        per_page=per_page or 100, include_subaccounts=include_subaccounts
-                    )
-                ]
-                return listed, None, None
-            one = await client.numbers.list(
-                page=page, per_page=per_page or 25, include_subaccounts=include_subaccounts
-            )
-            return list(one.items), one, None
+            try:
+                async for number in client.numbers.iter_fanout(
+                    concurrency=concurrency, per_page=per_page or 100, on_error="collect"
+                ):
+                    found.append(number)
+            except FanOutError as exc:
+                return found, exc
+        return found, None
 
-    items, one_page, failure = _arun(fetch())
+    failure: FanOutError | None = None
+    one_page: Page[PhoneNumber] | None = None
     if fan_out:
+        items, failure = _arun(fan_out_all())
         # Accounts answer in any order; a stable order makes runs comparable.
         items.sort(key=lambda number: (number.account_id or "", number.e164))
-    out.rows(
-        [number_row(number) for number in items],
-        NUMBER_COLUMNS,
-        json_items=[number_json(number) for number in items],
-    )
-    if one_page is not None:
-        _page_note(out, one_page, "number")
+    else:
+        items, one_page = _arun(
+            _one_page_or_all(
+                client,
+                all_pages,
+                lambda size: client.numbers.iter(
+                    per_page=size, include_subaccounts=include_subaccounts
+                ),
+                lambda size: client.numbers.list(
+                    page=page, per_page=size, include_subaccounts=include_subaccounts
+                ),
+                per_page,
+            )
+        )
+    _show(out, items, one_page, "number", number_row, NUMBER_COLUMNS, number_json)
     if failure is not None:
         details = "; ".join(
             f"{account}: {describe_error(error)}" for account, error in failure.failures.items()
@@ -645,29 +671,18 @@ def inventory_list(
     out = settings.output()
     client = settings.client()
 
-    async def fetch() -> tuple[list[PhoneNumber], Page[PhoneNumber] | None]:
-        async with client:
-            if all_pages:
-                listed = [
-                    number
-                    async for number in client.inventory.iter(
-                        country=country, search=search, per_page=per_page or 100
-                    )
-                ]
-                return listed, None
-            one = await client.inventory.list(
-                country=country, search=search, page=page, per_page=per_page or 25
-            )
-            return list(one.items), one
-
-    items, one_page = _arun(fetch())
-    out.rows(
-        [number_row(number) for number in items],
-        NUMBER_COLUMNS,
-        json_items=[number_json(number) for number in items],
+    items, one_page = _arun(
+        _one_page_or_all(
+            client,
+            all_pages,
+            lambda size: client.inventory.iter(country=country, search=search, per_page=size),
+            lambda size: client.inventory.list(
+                country=country, search=search, page=page, per_page=size
+            ),
+            per_page,
+        )
     )
-    if one_page is not None:
-        _page_note(out, one_page, "number")
+    _show(out, items, one_page, "number", number_row, NUMBER_COLUMNS, number_json)
     return EXIT_OK
 
 
@@ -697,29 +712,16 @@ def subaccounts_list(
     client = settings.client()
     active = True if active_only else None
 
-    async def fetch() -> tuple[list[SubAccount], Page[SubAccount] | None]:
-        async with client:
-            if all_pages:
-                listed = [
-                    sub
-                    async for sub in client.subaccounts.iter(
-                        per_page=per_page or 100, active_only=active
-                    )
-                ]
-                return listed, None
-            one = await client.subaccounts.list(
-                page=page, per_page=per_page or 25, active_only=active
-            )
-            return list(one.items), one
-
-    items, one_page = _arun(fetch())
-    out.rows(
-        [subaccount_row(sub) for sub in items],
-        SUBACCOUNT_COLUMNS,
-        json_items=[subaccount_json(sub) for sub in items],
+    items, one_page = _arun(
+        _one_page_or_all(
+            client,
+            all_pages,
+            lambda size: client.subaccounts.iter(per_page=size, active_only=active),
+            lambda size: client.subaccounts.list(page=page, per_page=size, active_only=active),
+            per_page,
+        )
     )
-    if one_page is not None:
-        _page_note(out, one_page, "sub-account")
+    _show(out, items, one_page, "sub-account", subaccount_row, SUBACCOUNT_COLUMNS, subaccount_json)
     return EXIT_OK
 
 
