@@ -25,24 +25,54 @@ __all__ = ["converter", "make_converter", "structure_number", "structure_subacco
 
 M = TypeVar("M")
 
-_STATUS_BY_VALUE = {member.value: member for member in NumberStatus}
+
+class _Memoized:
+    """A conversion whose results are remembered: for values that repeat across items.
+
+    Fees, statuses and capability sets take a handful of distinct values in a
+    listing of thousands, and the results are immutable, so one object per
+    value is shared. ``key_source`` is the key as Python source over ``value``,
+    so the generated hot-path hook can look the cache up without a call.
+    """
+
+    __slots__ = ("cache", "convert", "key", "key_source", "limit")
+
+    def __init__(
+        self,
+        convert: Callable[[Any, Any], Any],
+        key_source: str,
+        *,
+        limit: int = 4096,
+    ) -> None:
+        self.convert = convert
+        self.key_source = key_source
+        self.key: Callable[[Any], Any] = eval(
+            f"lambda value: {key_source}"
+        )  # our own constant text
+        self.cache: dict[Any, Any] = {}
+        self.limit = limit
+
+    def __call__(self, value: Any, type_: Any) -> Any:
+        try:
+            key = self.key(value)
+            found = self.cache.get(key)
+        except TypeError:  # an unhashable value (a nested object): nothing to share
+            return self.convert(value, type_)
+        if found is None:
+            found = self.convert(value, type_)
+            if len(self.cache) < self.limit:
+                self.cache[key] = found
+        return found
 
 
-def _to_decimal(value: Any, _: Any) -> Decimal:
+def _decimal(value: Any, _: Any) -> Decimal:
     # repr() of a float is its shortest round-trip text, so 1.1 becomes
-    # Decimal("1.1") rather than the binary expansion of the float. Fees take
-    # few values, so the conversions are remembered (keyed by type too:
-    # 1 and 1.0 are equal but must keep their own digits).
-    key = (value.__class__, value)
-    found = _DECIMALS.get(key)
-    if found is None:
-        found = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if len(_DECIMALS) < 4096:
-            _DECIMALS[key] = found
-    return found
+    # Decimal("1.1") rather than the binary expansion of the float.
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-_DECIMALS: dict[tuple[type, Any], Decimal] = {}
+# Keyed by type too: 1 and 1.0 are equal but must keep their own digits.
+_to_decimal = _Memoized(_decimal, "(value.__class__, value)")
 
 
 def _decimal_to_json(value: Decimal) -> int | float:
@@ -60,8 +90,16 @@ def _datetime_to_json(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _to_status(value: Any, _: Any) -> NumberStatus:
-    return _STATUS_BY_VALUE.get(value) or NumberStatus(value)
+def _status(value: Any, _: Any) -> NumberStatus:
+    return NumberStatus(value)
+
+
+_to_status = _Memoized(_status, "value", limit=256)
+_to_status.cache.update((member.value, member) for member in NumberStatus)
+
+
+def _to_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+    return tuple(value) if value else ()
 
 
 def _passthrough(value: Any, _: Any) -> Any:
@@ -166,12 +204,14 @@ def _register_hot_path(
         "__set": object.__setattr__,
         "__fromiso": datetime.fromisoformat,
         "__utc": UTC,
+        "__no_extra": types.MappingProxyType({}),
     }
     lines = [
         "def structure(data, _):",
         "    values = __defaults.copy()",
         "    values.update(data)",
-        "    extra = {}",
+        # Most items have no unknown fields: they share one empty, read-only mapping.
+        "    extra = __no_extra",
         # More keys than fields: aliases, or fields this SDK does not know yet.
         f"    if len(values) != {len(defaults)}:",
     ]
@@ -183,8 +223,9 @@ def _register_hot_path(
             f"                values[{attribute!r}] = alias_value",
         ]
     lines += [
-        "        for key in data.keys() - __known:",
-        "            extra[key] = values.pop(key)",
+        "        unknown = data.keys() - __known",
+        "        if unknown:",
+        "            extra = {key: values.pop(key) for key in unknown}",
         "    values['extra'] = extra",
     ]
     for field in fields:
@@ -217,6 +258,21 @@ def _register_hot_path(
                 f"        values[{name!r}] = value if value.tzinfo is not None"
                 " else value.replace(tzinfo=__utc)",
             ]
+        elif hook is _to_tuple:
+            lines.append(f"        values[{name!r}] = tuple(value) if value else ()")
+        elif isinstance(hook, _Memoized):
+            # The cache looked up inline; the hook runs (and fills it) on a miss.
+            namespace[f"__hook_{name}"] = hook
+            namespace[f"__type_{name}"] = inner
+            namespace[f"__cache_{name}"] = hook.cache
+            lines += [
+                "        try:",
+                f"            found = __cache_{name}.get({hook.key_source})",
+                "        except TypeError:",
+                "            found = None",
+                f"        values[{name!r}] = found if found is not None"
+                f" else __hook_{name}(value, __type_{name})",
+            ]
         else:
             namespace[f"__hook_{name}"] = hook
             namespace[f"__type_{name}"] = inner
@@ -242,26 +298,6 @@ def _strip_optional(type_: Any) -> Any:
     return type_
 
 
-def _capabilities_hook(conv: cattrs.Converter) -> Callable[[Any, Any], Capabilities]:
-    """Capabilities are immutable and take few shapes: share one object per shape."""
-    generic: Callable[[Any, Any], Capabilities] = conv.get_structure_hook(Capabilities)
-    cache: dict[tuple[Any, ...], Capabilities] = {}
-
-    def structure(data: Mapping[str, Any], _: Any) -> Capabilities:
-        try:
-            key = tuple(data.items())
-            found = cache.get(key)
-        except TypeError:  # a nested, unhashable value: nothing to share
-            return generic(data, Capabilities)
-        if found is None:
-            found = generic(data, Capabilities)
-            if len(cache) < 256:
-                cache[key] = found
-        return found
-
-    return structure
-
-
 def make_converter() -> cattrs.Converter:
     """Build the converter with every hook the models need."""
     conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
@@ -283,9 +319,13 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(NumberStatus, lambda status: status.value)
     _register_exact(conv, Mapping[str, Any] | None, _passthrough)
     _register_exact(conv, Mapping[str, Any], _passthrough)
-    _register_exact(conv, tuple[str, ...], lambda value, _: tuple(value) if value else ())
+    _register_exact(conv, tuple[str, ...], _to_tuple)
     _register_with_extra(conv, Capabilities)
-    conv.register_structure_hook(Capabilities, _capabilities_hook(conv))
+    # Capabilities take few shapes: one shared object per shape.
+    conv.register_structure_hook(
+        Capabilities,
+        _Memoized(conv.get_structure_hook(Capabilities), "tuple(value.items())", limit=256),
+    )
     _register_hot_path(conv, PhoneNumber, aliases={"auth_id": "account_id"})
     _register_with_extra(conv, SubAccount)
     return conv

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+import cattrs
 import pytest
 from conftest import load_sample
 
@@ -209,3 +210,47 @@ def test_page_counts_pages_from_total(
     assert result.page_count == page_count
     assert result.has_next is has_next
     assert len(result) == count
+
+
+def _reference_number(data: dict[str, object]) -> PhoneNumber:
+    """What the hot-path hook must build, written the slow, obvious way."""
+    generic = cattrs.Converter()
+    generic.register_structure_hook(Decimal, lambda value, _: Decimal(repr(value)))
+    generic.register_structure_hook(
+        datetime, lambda value, _: datetime.fromisoformat(value).astimezone(UTC)
+    )
+    generic.register_structure_hook(NumberStatus, lambda value, _: NumberStatus(value))
+    fields = {field.name for field in attrs.fields(PhoneNumber)}
+    known = {key: value for key, value in data.items() if key in fields}
+    if "account_id" not in known and "auth_id" in data:
+        known["account_id"] = data["auth_id"]
+    extra = {key: value for key, value in data.items() if key not in fields | {"auth_id"}}
+    number = generic.structure(known, PhoneNumber)
+    return attrs.evolve(number, extra=extra)
+
+
+@pytest.mark.parametrize(
+    "name", ["list-numbers.account-id.json", "list-numbers.auth-id.json", "list-inventory.json"]
+)
+def test_the_hot_path_hook_agrees_with_the_plain_constructor(name: str) -> None:
+    """The generated decoder (which bypasses __init__) builds exactly what attrs would."""
+    for item in load_sample(name)["items"]:
+        item = {**item, "brand_new_field": {"nested": [1, 2]}}
+        decoded = converter.structure(item, PhoneNumber)
+        assert decoded == _reference_number(item)
+        assert decoded.extra == {"brand_new_field": {"nested": [1, 2]}}
+        assert attrs.asdict(decoded) == attrs.asdict(_reference_number(item))
+
+
+def test_the_hot_path_hook_does_not_touch_its_input() -> None:
+    """Decoding leaves the caller's dict as it was (the instance gets its own dict)."""
+    item = load_sample("list-numbers.auth-id.json")["items"][0]
+    before = dict(item)
+    converter.structure(item, PhoneNumber)
+    assert item == before
+
+
+def test_the_hot_path_hook_rejects_an_item_without_e164() -> None:
+    """A number with no e164 is an error, not an object with a placeholder."""
+    with pytest.raises(KeyError, match="e164"):
+        converter.structure({"id": "x"}, PhoneNumber)
