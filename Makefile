@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check phonenumbers_async tests benchmarks
-	$(BIN)/ruff format --check phonenumbers_async tests benchmarks
+	$(BIN)/ruff check phonenumbers_async tests benchmarks tools
+	$(BIN)/ruff format --check phonenumbers_async tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict phonenumbers_async

@@ -8,11 +8,12 @@ resource is found by name and run in the loop, so a method added to the
 async core appears here without new code.
 
 * A coroutine method becomes a blocking call (one portal round trip).
-* A method returning an async iterator becomes a sync generator that pulls
-  one element per round trip. An item iterator ``X`` that has a page-level
-  twin ``X_pages`` with the same parameters is driven through the twin
-  instead, one round trip per page, because a round trip costs about
-  100 µs: per item, 10,000 numbers would cost a second.
+* A method returning an async iterator becomes a sync generator. An item
+  iterator ``X`` that has a page-level twin ``X_pages`` with the same
+  parameters is driven through the twin instead, page by page, because a
+  round trip costs 100 µs or more: per item, 10,000 numbers would cost a
+  second. The first round trip brings the first page only; each later one
+  brings the next page plus any pages the listing has already prefetched.
 
 Stopping a sync generator early (``break``, ``close()``, an exception,
 garbage collection) closes the async generator inside the loop, which
@@ -55,6 +56,8 @@ T = TypeVar("T")
 _UNSET: Any = object()
 _DONE: Any = object()
 _PAGES_SUFFIX = "_pages"
+# At most this many elements (pages) are handed over in one crossing.
+_MAX_BATCH = 8
 
 
 def _running_loop() -> bool:
@@ -84,56 +87,84 @@ async def _invoke(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
 
 
 class _Step:
-    """The stepping state of one async iterator (used in the loop only)."""
+    """How one async iterator is being stepped from a sync generator (loop thread only).
 
-    __slots__ = ("ahead", "task")
+    ``task`` is a crossing in progress (a ``_next_batch`` call); ``ahead`` a
+    step of the iterator started early, that the next crossing collects.
+    """
+
+    __slots__ = ("ahead", "eager", "task")
 
     def __init__(self) -> None:
         self.task: asyncio.Task[Any] | None = None
-        self.ahead: asyncio.Future[Any] | None = None
+        self.ahead: asyncio.Task[Any] | None = None
+        # False until the consumer comes back for a second batch: the first
+        # crossing fetches the first element only, and starts nothing else.
+        self.eager = False
 
 
-_MAX_BATCH = 16
-
-
-async def _next(iterator: AsyncIterator[Any], step: _Step) -> list[Any]:
-    step.task = asyncio.current_task()
-    batch: list[Any] = []
+async def _step_once(iterator: AsyncIterator[Any]) -> Any:
+    """The next element, or ``_DONE`` (StopAsyncIteration does not cross threads well)."""
     try:
-        while True:
-            ahead = step.ahead
-            if ahead is None:
-                ahead = step.ahead = asyncio.ensure_future(anext(iterator))
-            elif batch and not ahead.done():
-                return batch
-            try:
-                element = await ahead
-            except StopAsyncIteration:
-                batch.append(_DONE)
-                return batch
-            finally:
-                if ahead.done():
-                    step.ahead = None
-            batch.append(element)
-            if len(batch) >= _MAX_BATCH:
-                return batch
-            step.ahead = asyncio.ensure_future(anext(iterator))
+        return await anext(iterator)
+    except StopAsyncIteration:
+        return _DONE
+
+
+def _mark_retrieved(task: asyncio.Task[Any]) -> None:
+    # An early step may fail with nobody left to collect it (the consumer
+    # stopped): reading the exception keeps asyncio from logging it. A consumer
+    # that does collect the step still gets the exception raised.
+    if not task.cancelled():
+        task.exception()
+
+
+async def _next_batch(iterator: AsyncIterator[Any], step: _Step) -> list[Any]:
+    """The next element, then every further one already available; ``_DONE`` ends the iterator.
+
+    After taking an element, the next step is started at once and given one
+    loop turn: a page the listing has already prefetched completes in it and
+    joins this batch; a page still on the network keeps loading in the loop
+    and the next call collects it. One crossing thus brings back every page
+    that is ready, not just one.
+    """
+    step.task = asyncio.current_task()
+    try:
+        pending, step.ahead = step.ahead, None
+        element = await (pending if pending is not None else _step_once(iterator))
+        batch = [element]
+        if not step.eager:
+            step.eager = True
+            return batch
+        while element is not _DONE and len(batch) < _MAX_BATCH:
+            ahead = step.ahead = asyncio.ensure_future(_step_once(iterator))
+            ahead.add_done_callback(_mark_retrieved)
             await asyncio.sleep(0)
+            # Not ready, or failed: left for the next call, so that the pages
+            # already in this batch are delivered before the error is raised.
+            if not ahead.done() or ahead.cancelled() or ahead.exception() is not None:
+                break
+            step.ahead = None
+            element = ahead.result()
+            batch.append(element)
+        return batch
     finally:
         step.task = None
 
 
 async def _aclose(iterator: AsyncIterator[Any], step: _Step) -> None:
-    task = step.task
-    if task is not None and task is not asyncio.current_task():
-        task.cancel()
-        await asyncio.wait({task})
-    ahead = step.ahead
-    if ahead is not None:
-        ahead.cancel()
-        await asyncio.wait({ahead})
-        if not ahead.cancelled():
-            ahead.exception()
+    """Close an async iterator, first cancelling any step of it that nobody will collect.
+
+    Such steps are a step started early, or a crossing whose caller stopped
+    waiting (Ctrl-C, or close() from another thread); closing the generator
+    under a running step would fail with "asynchronous generator is already
+    running".
+    """
+    for task in (step.task, step.ahead):
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.wait({task})
+    step.ahead = None
     aclose = getattr(iterator, "aclose", None)
     if aclose is not None:
         await aclose()
@@ -232,7 +263,7 @@ class _Runner:
         flatten: bool,
         call: Callable[..., Any],
     ) -> Iterator[Any]:
-        """Drive ``iterator`` from this thread, one element (a page, if ``flatten``) per call.
+        """Drive ``iterator`` from this thread; ``flatten`` yields the items of its pages.
 
         ``call`` is the owning Client's ``_call``: it refuses once that Client
         is closed, and holding it keeps a temporary ``Client(...)`` from being
@@ -244,7 +275,7 @@ class _Runner:
         exhausted = False
         try:
             while True:
-                for element in call(_next, iterator, step):
+                for element in call(_next_batch, iterator, step):
                     if element is _DONE:
                         exhausted = True
                         return
@@ -263,8 +294,11 @@ class _Runner:
         if not hasattr(iterator, "aclose") or portal is None or self.closed:
             return  # nothing to close, or close() and the loop's shutdown deal with it
         if threading.get_ident() == self._thread_id:
-            # Collected inside the loop's own thread: blocking here would deadlock;
-            # asyncio's async-generator finalizer closes it in the loop instead.
+            # Collected inside the loop's own thread: blocking here would deadlock.
+            # Cancelling the early step (safe: this is the loop's thread) lets the
+            # generator be collected, and asyncio's finalizer then closes it.
+            if step.ahead is not None:
+                step.ahead.cancel()
             return
         try:
             future = portal.start_task_soon(_aclose, iterator, step)
@@ -396,12 +430,13 @@ class Client(_Surface):
             for number in client.numbers.iter():
                 ...
 
-    It takes AsyncClient's arguments and raises its errors. Iterators stream,
-    one page at a time. It runs the async client on its own event loop thread,
-    started on first use and stopped by :meth:`close` (or leaving ``with``).
-    Safe to share between threads; not usable from a thread that runs an
-    event loop (use :class:`AsyncClient` there). A ``session`` or
-    ``transport`` passed in is used from that event loop thread.
+    It takes AsyncClient's arguments and raises its errors. Iterators stream
+    page by page, never reading everything first. It runs the async client on
+    its own event-loop thread, started on first use and stopped by
+    :meth:`close` (or leaving ``with``). Safe to share between threads; not
+    usable from a thread that runs an event loop (use :class:`AsyncClient`
+    there). A ``session`` or ``transport`` passed in is used from that
+    event-loop thread.
     """
 
     _finalizer: weakref.finalize[[], Client] | None
