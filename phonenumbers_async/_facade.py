@@ -42,7 +42,7 @@ from ._config import ClientConfig
 from ._resources._base import Resource
 from ._retry import RetryPolicy
 from ._transport import Transport
-from .errors import ClientClosedError, EventLoopError
+from .errors import ClientClosedError, ConfigurationError, EventLoopError
 
 if TYPE_CHECKING:
     from ._facade_types import SyncResources as _Surface
@@ -435,8 +435,9 @@ class Client(_Surface):
     its own event-loop thread, started on first use and stopped by
     :meth:`close` (or leaving ``with``). Safe to share between threads; not
     usable from a thread that runs an event loop (use :class:`AsyncClient`
-    there). A ``session`` or ``transport`` passed in is used from that
-    event-loop thread.
+    there). A ``transport`` passed in is used from that event-loop thread;
+    ``session`` is refused, since an aiohttp session belongs to the event loop
+    it was made in, which is never this client's.
     """
 
     _finalizer: weakref.finalize[[], Client] | None
@@ -457,6 +458,11 @@ class Client(_Surface):
         retry_policy: RetryPolicy | None = None,
         allow_http: bool = False,
     ) -> None:
+        if session is not None:
+            raise ConfigurationError(
+                "Client runs its own event loop, and an aiohttp session works only in the "
+                "loop it was created in: leave session out, or use AsyncClient in async code"
+            )
         arguments: dict[str, Any] = {
             "base_url": base_url,
             "timeout": timeout,

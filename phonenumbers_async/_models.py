@@ -36,14 +36,14 @@ class NumberStatus(enum.StrEnum):
         if not isinstance(value, str):
             return None
         member = str.__new__(cls, value)
-        member._name_ = value.upper()
+        member._name_ = value
         member._value_ = value
         return member
 
     @property
     def is_known(self) -> bool:
         """Whether this status is one the SDK was written for."""
-        return self._name_ in type(self).__members__
+        return type(self)._value2member_map_.get(self._value_) is self
 
 
 @attrs.frozen(kw_only=True)

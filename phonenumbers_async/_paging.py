@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from ._models import Page
+from .errors import APIError
 
 __all__ = ["iterate_items", "iterate_pages"]
 
@@ -51,10 +52,31 @@ async def _sequential(
         page_number += 1
 
 
+def _checked(fetch: PageFetcher[T]) -> PageFetcher[T]:
+    """``fetch``, refusing a page other than the one asked for.
+
+    A server that ignored the paging parameters would answer page 1 again
+    and again; without this the listing would repeat it forever.
+    """
+
+    async def fetch_checked(number: int) -> Page[T]:
+        page = await fetch(number)
+        if page.page != number:
+            raise APIError(
+                f"asked for page {number} of a listing, the server answered page {page.page}",
+                status=200,
+                code="unexpected_page",
+            )
+        return page
+
+    return fetch_checked
+
+
 async def iterate_pages(
     fetch: PageFetcher[T], *, start: int = 1, concurrency: int = 8
 ) -> AsyncIterator[Page[T]]:
     """Yield every page from ``start`` on, in order, prefetching when ``total`` allows."""
+    fetch = _checked(fetch)
     first = await fetch(start)
     yield first
     per_page = first.per_page
@@ -63,8 +85,12 @@ async def iterate_pages(
     last = first.page_count
     total = first.total
     if last is None or total is None or len(first.items) != _expected_size(start, per_page, total):
-        if len(first.items) >= per_page:
-            async for page in _sequential(fetch, start + 1, per_page):
+        seen = (start - 1) * per_page + len(first.items)
+        if len(first.items) >= per_page or (total is not None and total > seen):
+            # No usable total, or a first page smaller than asked for although
+            # more items exist (a server capping the page size): page by page,
+            # a page as large as the first one counting as full.
+            async for page in _sequential(fetch, start + 1, len(first.items)):
                 yield page
         return
     if total % per_page == 0:

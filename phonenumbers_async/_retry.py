@@ -38,7 +38,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Seconds before resend number ``attempt`` (1-based): uniform in [0, cap)."""
-        cap = min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
+        # The exponent is bounded: past it the cap applies anyway, and 2.0**1024 overflows.
+        cap = min(self.backoff_max, self.backoff_base * 2.0 ** min(attempt - 1, 64))
         return self.random() * cap
 
     def delay(self, attempt: int, retry_after: float | None) -> float:

@@ -120,6 +120,16 @@ def query(**params: object) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def paging(page: int, per_page: int) -> dict[str, int]:
+    """The paging parameters of a listing, in both documented styles.
+
+    The reference pages use ``page``/``per_page``; another page of the docs
+    says ``limit``/``offset``. They name the same page, so sending both works
+    with a server of either kind.
+    """
+    return {"page": page, "per_page": per_page, "limit": per_page, "offset": (page - 1) * per_page}
+
+
 def json_body(payload: Mapping[str, Any]) -> bytes:
     """Encode a request body; the ``+`` of a number stays literal in JSON."""
     return json.dumps(payload, separators=(",", ":")).encode()

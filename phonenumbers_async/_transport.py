@@ -15,7 +15,7 @@ import attrs
 from yarl import URL
 
 from ._sansio import Response
-from .errors import ClientClosedError, RequestTimeout, TransportError
+from .errors import ClientClosedError, ConfigurationError, RequestTimeout, TransportError
 
 __all__ = ["AiohttpTransport", "Timeouts", "Transport"]
 
@@ -98,8 +98,9 @@ class AiohttpTransport:
         timeouts: Timeouts,
     ) -> Response:
         timeout = aiohttp.ClientTimeout(total=timeouts.total, connect=timeouts.connect)
+        session = self.session  # raises ClientClosedError itself, outside the mapping below
         try:
-            async with self.session.request(
+            async with session.request(
                 method,
                 # encoded=True: the path is already percent-encoded; yarl must not
                 # decode %2B back to a literal plus.
@@ -111,6 +112,17 @@ class AiohttpTransport:
             ) as response:
                 payload = await response.read()
                 return Response(response.status, response.headers, payload)
+        except RuntimeError as exc:
+            # aiohttp's word for a session that cannot be used: closed, or
+            # made in another event loop. Not transient, so not a TransportError.
+            if session.closed:
+                raise ClientClosedError(
+                    "the aiohttp session given to the client is closed"
+                ) from exc
+            raise ConfigurationError(
+                f"the aiohttp session cannot be used here ({exc}); a session works only "
+                "in the event loop it was created in"
+            ) from exc
         except aiohttp.ConnectionTimeoutError as exc:
             raise RequestTimeout(
                 f"{method} timed out while connecting ({exc.__class__.__name__})",

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from .._models import Page, PhoneNumber
 from .._paging import iterate_items
-from .._sansio import Request, decode_number_page, path, query
+from .._sansio import Request, decode_number_page, paging, path, query
 from .._validation import check_e164, check_page, check_per_page
 from ..errors import ValidationError
 from ._base import Resource
@@ -41,8 +41,7 @@ class Inventory(Resource):
             query(
                 country=country.upper() if country else None,
                 search=search,
-                page=page,
-                per_page=per_page,
+                **paging(page, per_page),
             ),
         )
 

@@ -21,6 +21,7 @@ from .._sansio import (
     decode_purchase,
     error_from_response,
     json_body,
+    paging,
     path,
     query,
 )
@@ -32,6 +33,7 @@ from .._validation import (
     check_per_page,
 )
 from ..errors import (
+    APIError,
     FanOutError,
     InsufficientBalance,
     NotFound,
@@ -60,7 +62,7 @@ class _PurchaseState(enum.Enum):
 @attrs.frozen
 class _AccountDone:
     auth_id: str
-    error: PhoneNumbersError | None = None
+    error: Exception | None = None
 
 
 class Numbers(Resource):
@@ -91,7 +93,7 @@ class Numbers(Resource):
         request = Request(
             "GET",
             path("v1", "account", account, "numbers"),
-            query(page=page, per_page=per_page, include_subaccounts=include_subaccounts),
+            query(**paging(page, per_page), include_subaccounts=include_subaccounts),
         )
         result = await self._client._call(request)
         return decode_number_page(result.response.body, page, per_page)
@@ -192,7 +194,8 @@ class Numbers(Resource):
                     async with contextlib.aclosing(pages):  # type: ignore[type-var]
                         async for page in pages:
                             await queue.put(_stamp_owner(page, account))
-                except PhoneNumbersError as exc:
+                except Exception as exc:  # reported to the consumer, never lost
+                    # Every worker must say it is done, or the consumer waits forever.
                     await queue.put(_AccountDone(account, exc))
                     return
             await queue.put(_AccountDone(account))
@@ -207,11 +210,13 @@ class Numbers(Resource):
                     yield message
                     continue
                 remaining -= 1
-                if message.error is not None:
-                    if on_error == "raise":
-                        message.error.add_note(f"while listing the numbers of {message.auth_id}")
-                        raise message.error
-                    failures[message.auth_id] = message.error
+                error = message.error
+                if error is not None:
+                    # Only the API's own errors are collected; a bug is raised at once.
+                    if on_error == "raise" or not isinstance(error, PhoneNumbersError):
+                        error.add_note(f"while listing the numbers of {message.auth_id}")
+                        raise error
+                    failures[message.auth_id] = error
         finally:
             for worker in workers:
                 worker.cancel()
@@ -243,6 +248,10 @@ class Numbers(Resource):
             idempotency=Idempotency.NEVER,
         )
         policy = self._client.retry_policy
+        # Set once an attempt may still be under way at the server (a timeout,
+        # a dropped connection, a gateway's 502/504): from then on "still in
+        # inventory" proves nothing, and no failure is final until checked.
+        in_flight = False
         round_number = 0
         while True:
             round_number += 1
@@ -251,12 +260,13 @@ class Numbers(Resource):
                 result = await self._client._send(request)
             except TransportError as exc:
                 if not exc.maybe_sent:
-                    raise
+                    return await self._give_up(e164, account, exc, in_flight)
                 failure = exc
+                in_flight = True
             else:
                 response = result.response
                 if response.ok:
-                    return decode_purchase(response.body)
+                    return await self._purchased(response.body, e164, account)
                 error = error_from_response(response, attempts=result.attempts)
                 retry_after = response.retry_after
                 # A resend told "not in inventory" may be hearing about our own
@@ -267,8 +277,9 @@ class Numbers(Resource):
                     not is_ambiguous_status(response.status, retry_after)
                     or isinstance(error, _KNOWN_OUTCOME_ERRORS)
                 ):
-                    raise error
+                    return await self._give_up(e164, account, error, in_flight)
                 failure = error
+                in_flight = in_flight or response.status in (502, 504)
             logger.info("purchase of %s failed ambiguously (%s); reconciling", e164, failure)
             try:
                 state = await self._settled_purchase_state(e164, account)
@@ -285,10 +296,41 @@ class Numbers(Resource):
                     code="not_in_inventory",
                     attempts=round_number,
                 ) from failure
-            # Still in inventory: the attempt surely did nothing, so it may be sent again.
+            # Still in inventory: no attempt has taken effect yet, so one more may be sent.
             if round_number > policy.max_retries:
-                raise failure
+                return await self._give_up(e164, account, failure, in_flight)
             await policy.sleep(policy.backoff(round_number))
+
+    async def _give_up(
+        self, e164: str, account: str, failure: PhoneNumbersError, in_flight: bool
+    ) -> PhoneNumber:
+        """Raise ``failure``, unless an attempt that may still land makes it untrue.
+
+        With an attempt possibly still under way, the number is looked up once
+        more: owned means the purchase happened; anything else is unknown.
+        """
+        if not in_flight:
+            raise failure
+        try:
+            state = await self._settled_purchase_state(e164, account)
+        except PhoneNumbersError:
+            state = _PurchaseState.GONE
+        if isinstance(state, PhoneNumber):
+            return state
+        raise PurchaseOutcomeUnknown(e164, failure) from failure
+
+    async def _purchased(self, body: bytes, e164: str, account: str) -> PhoneNumber:
+        """The bought number from a 2xx answer; a body that cannot be read is no failure."""
+        try:
+            return decode_purchase(body)
+        except (APIError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            # The server said yes: the number is ours whatever the body says.
+            logger.warning("purchase of %s succeeded but its answer was unreadable: %s", e164, exc)
+            try:
+                owned = await self.find(e164, auth_id=account)
+            except PhoneNumbersError:
+                owned = None
+            return owned or PhoneNumber(e164=e164, account_id=account)
 
     async def _settled_purchase_state(
         self, e164: str, account: str

@@ -444,6 +444,10 @@ class BulkJob:
                 # Every other number would fail the same way; stop sending.
                 self._stop_reason = f"not attempted: the job stopped after {describe_error(exc)}"
             result = Result(e164, "failed", error=describe_error(exc))
+        except Exception as exc:
+            # A bug must not cancel the other workers and lose their records:
+            # this number's outcome is unknown (a rerun checks it first).
+            result = Result(e164, "unknown", error=f"unexpected {type(exc).__name__}: {exc}")
         if result.ok:
             self._journal.done(e164, result.outcome, result.cost)
         else:

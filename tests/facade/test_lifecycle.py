@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import aiohttp
 import pytest
 
 from phonenumbers_async import (
@@ -42,6 +43,14 @@ def test_configuration_errors_surface_at_construction(monkeypatch: pytest.Monkey
     monkeypatch.delenv("VOBIZ_AUTH_TOKEN", raising=False)
     with pytest.raises(ConfigurationError, match="VOBIZ_AUTH_ID"):
         Client()
+    assert portal_threads() == []
+
+
+async def test_an_aiohttp_session_is_refused_with_a_reason() -> None:
+    """A session belongs to its own loop, never Client's: refused at construction, clearly."""
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ConfigurationError, match="AsyncClient"):
+            Client("MA_X1", "token", session=session)
     assert portal_threads() == []
 
 

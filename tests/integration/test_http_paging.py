@@ -41,7 +41,7 @@ async def test_many_pages_arrive_in_order_complete_and_each_asked_once(
     assert Counter(api.pages_seen()).most_common(1)[0][1] == 1
     first = api.seen[0]
     assert first.path == f"/api/v1/account/{MASTER}/numbers"
-    assert first.query_string == "page=1&per_page=100"
+    assert first.query_string == "page=1&per_page=100&limit=100&offset=0"
     assert first.headers["X-Auth-ID"] == MASTER
     assert first.headers["X-Auth-Token"] == TOKEN
     assert "Content-Type" not in first.headers

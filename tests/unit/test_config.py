@@ -74,7 +74,7 @@ async def test_environment_base_url_is_where_requests_go(
     monkeypatch.setenv("VOBIZ_AUTH_TOKEN", "env-token")
     monkeypatch.setenv("VOBIZ_BASE_URL", "https://eu.example.test/api")
     mock_api.get(
-        "https://eu.example.test/api/v1/account/MA_FROMENV/numbers?page=1&per_page=25",
+        "https://eu.example.test/api/v1/account/MA_FROMENV/numbers?page=1&per_page=25&limit=25&offset=0",
         body=sample_bytes("list-numbers.auth-id.json"),
     )
 
@@ -190,7 +190,11 @@ async def test_token_is_not_in_request_errors_or_logs(
     """API, transport and validation errors, and debug logs, never contain the token."""
     caught: list[PhoneNumbersError] = []
     numbers = f"{BASE_URL}/v1/account/{AUTH_ID}/numbers"
-    mock_api.get(f"{numbers}?page=1&per_page=25", status=401, payload={"error": "unauthorized"})
+    mock_api.get(
+        f"{numbers}?page=1&per_page=25&limit=25&offset=0",
+        status=401,
+        payload={"error": "unauthorized"},
+    )
     mock_api.delete(f"{numbers}/%2B919876543210", status=502, body=b"<html>bad gateway</html>")
     # Anything unmatched fails as a refused connection: a transport error.
     caplog.set_level(logging.DEBUG, logger="phonenumbers_async")

@@ -171,7 +171,10 @@ async def test_html_502_from_a_gateway_is_a_server_error(
 ) -> None:
     """An nginx HTML 502 page becomes ``ServerError`` whose message is the page's text."""
     mock_api.get(
-        f"{NUMBERS}?page=1&per_page=25", status=502, body=HTML_502, content_type="text/html"
+        f"{NUMBERS}?page=1&per_page=25&limit=25&offset=0",
+        status=502,
+        body=HTML_502,
+        content_type="text/html",
     )
 
     with pytest.raises(errors.ServerError) as caught:
@@ -188,7 +191,9 @@ async def test_html_502_from_a_gateway_is_a_server_error(
 
 async def test_empty_503_is_a_server_error(mock_api: aioresponses, client: AsyncClient) -> None:
     """An empty 503 body becomes ``ServerError`` with a message naming the status."""
-    mock_api.get(f"{NUMBERS}?page=1&per_page=25", status=503, body=b"", content_type="")
+    mock_api.get(
+        f"{NUMBERS}?page=1&per_page=25&limit=25&offset=0", status=503, body=b"", content_type=""
+    )
 
     with pytest.raises(errors.ServerError) as caught:
         await client.numbers.list()
@@ -203,7 +208,9 @@ async def test_500_with_insufficient_balance_code_is_insufficient_balance(
 ) -> None:
     """A 500 whose envelope says INSUFFICIENT_BALANCE is ``InsufficientBalance`` (status 500)."""
     mock_api.get(
-        f"{NUMBERS}?page=1&per_page=25", status=500, body=sample_bytes("error.envelope.json")
+        f"{NUMBERS}?page=1&per_page=25&limit=25&offset=0",
+        status=500,
+        body=sample_bytes("error.envelope.json"),
     )
 
     with pytest.raises(errors.InsufficientBalance) as caught:
@@ -216,7 +223,7 @@ async def test_500_with_insufficient_balance_code_is_insufficient_balance(
 async def test_401_is_authentication_failed(mock_api: aioresponses, client: AsyncClient) -> None:
     """A 401 is ``AuthenticationFailed`` and its message carries no token."""
     mock_api.get(
-        f"{NUMBERS}?page=1&per_page=25",
+        f"{NUMBERS}?page=1&per_page=25&limit=25&offset=0",
         status=401,
         payload={"error": "unauthorized", "message": "invalid auth token"},
     )

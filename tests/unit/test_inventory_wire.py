@@ -18,7 +18,10 @@ async def test_list_reads_the_inventory_example(
     mock_api: aioresponses, client: AsyncClient
 ) -> None:
     """An inventory number has no owner, Decimal fees and no capabilities when left out."""
-    mock_api.get(f"{INVENTORY}?page=1&per_page=25", body=sample_bytes("list-inventory.json"))
+    mock_api.get(
+        f"{INVENTORY}?page=1&per_page=25&limit=25&offset=0",
+        body=sample_bytes("list-inventory.json"),
+    )
 
     page = await client.inventory.list()
 
@@ -34,7 +37,7 @@ async def test_list_reads_the_inventory_example(
     assert (page.page, page.per_page, page.total) == (1, 25, 500)
     (request,) = sent(mock_api)
     assert request.url.raw_path == f"/api/v1/account/{AUTH_ID}/inventory/numbers"
-    assert request.params == {"page": "1", "per_page": "25"}
+    assert request.params == {"page": "1", "per_page": "25", "limit": "25", "offset": "0"}
     assert "Content-Type" not in request.headers
 
 
@@ -43,14 +46,21 @@ async def test_list_sends_country_and_search_filters(
 ) -> None:
     """``country`` goes out upper-cased and ``search`` as given, beside page/per_page."""
     mock_api.get(
-        f"{INVENTORY}?country=IN&search=80&page=3&per_page=50",
+        f"{INVENTORY}?country=IN&search=80&page=3&per_page=50&limit=50&offset=100",
         body=sample_bytes("list-inventory.json"),
     )
 
     await client.inventory.list(country="in", search="80", page=3, per_page=50)
 
     (request,) = sent(mock_api)
-    assert request.params == {"country": "IN", "search": "80", "page": "3", "per_page": "50"}
+    assert request.params == {
+        "country": "IN",
+        "search": "80",
+        "page": "3",
+        "per_page": "50",
+        "limit": "50",
+        "offset": "100",
+    }
 
 
 async def test_search_with_a_plus_is_percent_encoded_in_the_query(
@@ -58,7 +68,8 @@ async def test_search_with_a_plus_is_percent_encoded_in_the_query(
 ) -> None:
     """A ``+`` in ``search`` is sent as ``%2B`` (a raw ``+`` would read as a space)."""
     mock_api.get(
-        f"{INVENTORY}?search=%2B9180&page=1&per_page=25", body=sample_bytes("list-inventory.json")
+        f"{INVENTORY}?search=%2B9180&page=1&per_page=25&limit=25&offset=0",
+        body=sample_bytes("list-inventory.json"),
     )
 
     await client.inventory.list(search="+9180")
@@ -74,14 +85,20 @@ async def test_contains_searches_inventory_for_the_exact_number(
 ) -> None:
     """``contains`` asks inventory with ``search=<number>`` and matches the number exactly."""
     mock_api.get(
-        f"{INVENTORY}?search={e164.replace('+', '%2B')}&page=1&per_page=100",
+        f"{INVENTORY}?search={e164.replace('+', '%2B')}&page=1&per_page=100&limit=100&offset=0",
         body=sample_bytes("list-inventory.json"),
     )
 
     assert await client.inventory.contains(e164) is expected
 
     (request,) = sent(mock_api)
-    assert request.params == {"search": e164, "page": "1", "per_page": "100"}
+    assert request.params == {
+        "search": e164,
+        "page": "1",
+        "per_page": "100",
+        "limit": "100",
+        "offset": "0",
+    }
 
 
 async def test_iter_stops_after_a_short_page_when_total_is_missing(
@@ -90,8 +107,12 @@ async def test_iter_stops_after_a_short_page_when_total_is_missing(
     """Without ``total``, ``iter`` reads page after page until a short one."""
     full = {"items": [{"e164": "+1415555000" + str(i)} for i in range(3)], "per_page": 3}
     short = {"items": [{"e164": "+14155559999"}], "per_page": 3}
-    mock_api.get(f"{INVENTORY}?country=US&page=1&per_page=3", payload={**full, "page": 1})
-    mock_api.get(f"{INVENTORY}?country=US&page=2&per_page=3", payload={**short, "page": 2})
+    mock_api.get(
+        f"{INVENTORY}?country=US&page=1&per_page=3&limit=3&offset=0", payload={**full, "page": 1}
+    )
+    mock_api.get(
+        f"{INVENTORY}?country=US&page=2&per_page=3&limit=3&offset=3", payload={**short, "page": 2}
+    )
 
     numbers = [n.e164 async for n in client.inventory.iter(country="US", per_page=3)]
 

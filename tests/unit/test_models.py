@@ -254,3 +254,13 @@ def test_the_hot_path_hook_rejects_an_item_without_e164() -> None:
     """A number with no e164 is an error, not an object with a placeholder."""
     with pytest.raises(KeyError, match="e164"):
         converter.structure({"id": "x"}, PhoneNumber)
+
+
+def test_a_status_differing_only_in_case_is_not_a_known_one() -> None:
+    """``"Active"`` is kept as sent and is not mistaken for ``NumberStatus.ACTIVE``."""
+    odd = _number(status="Active").status
+    assert odd is not None
+    assert odd.value == "Active"
+    assert odd != NumberStatus.ACTIVE
+    assert not odd.is_known
+    assert NumberStatus.ACTIVE.is_known

@@ -34,14 +34,17 @@ async def test_list_sends_page_and_per_page_with_auth_headers_and_no_content_typ
     mock_api: aioresponses, client: AsyncClient
 ) -> None:
     """A listing is a GET with page/per_page, both auth headers and no Content-Type."""
-    mock_api.get(f"{NUMBERS}?page=2&per_page=20", body=sample_bytes("list-numbers.account-id.json"))
+    mock_api.get(
+        f"{NUMBERS}?page=2&per_page=20&limit=20&offset=20",
+        body=sample_bytes("list-numbers.account-id.json"),
+    )
 
     await client.numbers.list(page=2, per_page=20)
 
     request = _only(mock_api)
     assert request.method == "GET"
     assert request.url.raw_path == f"/api/v1/account/{AUTH_ID}/numbers"
-    assert request.params == {"page": "2", "per_page": "20"}
+    assert request.params == {"page": "2", "per_page": "20", "limit": "20", "offset": "20"}
     assert request.headers["X-Auth-ID"] == AUTH_ID
     assert request.headers["X-Auth-Token"] == AUTH_TOKEN
     assert "Content-Type" not in request.headers
@@ -52,7 +55,10 @@ async def test_list_reads_the_account_id_owner_key(
     mock_api: aioresponses, client: AsyncClient
 ) -> None:
     """The ``account_id`` example decodes fully: owners, Decimal fees, aware times, page data."""
-    mock_api.get(f"{NUMBERS}?page=1&per_page=25", body=sample_bytes("list-numbers.account-id.json"))
+    mock_api.get(
+        f"{NUMBERS}?page=1&per_page=25&limit=25&offset=0",
+        body=sample_bytes("list-numbers.account-id.json"),
+    )
 
     page = await client.numbers.list()
 
@@ -80,7 +86,10 @@ async def test_list_reads_the_auth_id_owner_key_into_account_id(
     mock_api: aioresponses, client: AsyncClient
 ) -> None:
     """The ``auth_id`` example lands its owner in ``PhoneNumber.account_id`` too."""
-    mock_api.get(f"{NUMBERS}?page=1&per_page=25", body=sample_bytes("list-numbers.auth-id.json"))
+    mock_api.get(
+        f"{NUMBERS}?page=1&per_page=25&limit=25&offset=0",
+        body=sample_bytes("list-numbers.auth-id.json"),
+    )
 
     page = await client.numbers.list()
 
@@ -102,14 +111,20 @@ async def test_list_sends_include_subaccounts_as_a_lowercase_bool(
 ) -> None:
     """``include_subaccounts`` goes out as ``true``/``false``, and only when given."""
     mock_api.get(
-        f"{NUMBERS}?page=1&per_page=25&{expected}",
+        f"{NUMBERS}?page=1&per_page=25&limit=25&offset=0&{expected}",
         body=sample_bytes("list-numbers.auth-id.json"),
     )
 
     await client.numbers.list(include_subaccounts=include)
 
     name, value = expected.split("=")
-    assert _only(mock_api).params == {"page": "1", "per_page": "25", name: value}
+    assert _only(mock_api).params == {
+        "page": "1",
+        "per_page": "25",
+        "limit": "25",
+        "offset": "0",
+        name: value,
+    }
 
 
 async def test_list_of_a_subaccount_puts_its_auth_id_in_the_path(
@@ -117,7 +132,7 @@ async def test_list_of_a_subaccount_puts_its_auth_id_in_the_path(
 ) -> None:
     """``auth_id=`` lists a sub-account's numbers under its own path, with master credentials."""
     mock_api.get(
-        f"{BASE_URL}/v1/account/SA_YYYYYYYY/numbers?page=1&per_page=25",
+        f"{BASE_URL}/v1/account/SA_YYYYYYYY/numbers?page=1&per_page=25&limit=25&offset=0",
         body=sample_bytes("list-numbers.auth-id.json"),
     )
 
@@ -138,7 +153,10 @@ async def test_iter_walks_pages_in_order_until_total(
         return {"items": items, "page": number, "per_page": 2, "total": 5}
 
     for number, count in ((1, 2), (2, 2), (3, 1)):
-        mock_api.get(f"{NUMBERS}?page={number}&per_page=2", payload=page(number, count))
+        mock_api.get(
+            f"{NUMBERS}?page={number}&per_page=2&limit=2&offset={(number - 1) * 2}",
+            payload=page(number, count),
+        )
 
     numbers = [number.e164 async for number in client.numbers.iter(per_page=2)]
 
@@ -156,7 +174,7 @@ async def test_find_returns_the_owned_number_or_none(
     mock_api: aioresponses, client: AsyncClient
 ) -> None:
     """``find`` scans the account's own numbers (``include_subaccounts=false``)."""
-    url = f"{NUMBERS}?page=1&per_page=100&include_subaccounts=false"
+    url = f"{NUMBERS}?page=1&per_page=100&limit=100&offset=0&include_subaccounts=false"
     mock_api.get(url, body=sample_bytes("list-numbers.account-id.json"), repeat=2)
 
     found = await client.numbers.find("+912271263984")

@@ -319,6 +319,57 @@ async def test_purchase_with_retries_off_still_reconciles_once() -> None:
     assert [r.method for r in transport.requests] == ["POST", "GET"]
 
 
+async def test_purchase_timed_out_and_still_for_sale_is_unknown_not_failed() -> None:
+    """A timed-out attempt may still land: with no resend left, the outcome is unknown."""
+    transport = FakeTransport(
+        RequestTimeout("slow"),
+        json_response(200, INVENTORY_WITH_IT),
+        json_response(200, INVENTORY_WITH_IT),
+    )
+    client, _ = _recording_client(transport, max_retries=0)
+
+    with pytest.raises(PurchaseOutcomeUnknown) as caught:
+        await client.numbers.purchase(E164)
+
+    assert isinstance(caught.value.cause, RequestTimeout)
+    assert [r.method for r in transport.requests] == ["POST", "GET", "GET"]
+
+
+async def test_purchase_refused_after_an_earlier_timeout_is_checked_before_failing() -> None:
+    """Resends refused after a timed-out attempt: that attempt landed, and is found."""
+    transport = FakeTransport(
+        RequestTimeout("slow"),
+        json_response(200, INVENTORY_WITH_IT),
+        TransportError("refused", maybe_sent=False),
+        TransportError("refused", maybe_sent=False),
+        TransportError("refused", maybe_sent=False),
+        TransportError("refused", maybe_sent=False),
+        json_response(200, INVENTORY_EMPTY),
+        json_response(200, OWNED),
+    )
+    client, _ = _recording_client(transport)
+
+    number = await client.numbers.purchase(E164)
+
+    assert number.e164 == E164
+    assert [r.method for r in transport.requests].count("POST") == 5
+
+
+async def test_purchase_answered_200_with_an_unreadable_body_is_still_a_purchase() -> None:
+    """A 2xx whose body has no number is still a purchase: the number is looked up."""
+    transport = FakeTransport(
+        json_response(200, {"message": "ok"}),
+        json_response(200, OWNED),
+    )
+    client, _ = _recording_client(transport)
+
+    number = await client.numbers.purchase(E164)
+
+    assert number.e164 == E164
+    assert number.account_id == "MA_XXXXXXXX"
+    assert [r.method for r in transport.requests] == ["POST", "GET"]
+
+
 # -- release and unassign: reconciled after a retry ----------------------------
 
 

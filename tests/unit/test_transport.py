@@ -16,7 +16,7 @@ from phonenumbers_async import (
 )
 from phonenumbers_async._transport import AiohttpTransport, Timeouts
 
-URL = f"{BASE_URL}/v1/account/{AUTH_ID}/numbers?page=1&per_page=25"
+URL = f"{BASE_URL}/v1/account/{AUTH_ID}/numbers?page=1&per_page=25&limit=25&offset=0"
 PAGE = {"items": [], "page": 1, "per_page": 25, "total": 0}
 
 
@@ -140,3 +140,12 @@ async def test_a_callers_session_is_used_and_left_open(mock_api: aioresponses) -
 
         assert not session.closed
         assert session._retry_connection is False
+
+
+async def test_a_closed_session_of_the_caller_is_a_typed_error() -> None:
+    """A caller's session closed under the client: ClientClosedError, not aiohttp's RuntimeError."""
+    session = aiohttp.ClientSession()
+    await session.close()
+    async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, session=session) as client:
+        with pytest.raises(ClientClosedError, match="session"):
+            await client.numbers.list()

@@ -1,0 +1,109 @@
+"""Paging against servers of each documented kind, and against broken ones."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, FakeTransport, Sent, json_response
+
+from phonenumbers_async import APIError, AsyncClient
+from phonenumbers_async._sansio import Response
+
+NUMBERS = [f"+9180000{index:05d}" for index in range(250)]
+
+
+def _server(answer: Callable[[dict[str, str]], dict[str, Any]]) -> FakeTransport:
+    """A transport that answers every listing request from its query, as often as asked."""
+
+    def respond(request: Sent) -> Response:
+        transport.answers.append(respond)  # answer every later request the same way
+        return json_response(200, answer(dict(request.url.query)))
+
+    transport = FakeTransport(respond)
+    return transport
+
+
+def _items(start: int, count: int) -> list[dict[str, str]]:
+    return [{"e164": e164} for e164 in NUMBERS[start : start + count]]
+
+
+async def _list_all(transport: FakeTransport, **options: Any) -> list[str]:
+    async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=transport) as client:
+        listing = client.numbers.iter(per_page=100, **options)
+        return await asyncio.wait_for(_collect(listing), timeout=5)
+
+
+async def _collect(listing: Any) -> list[str]:
+    return [number.e164 async for number in listing]
+
+
+@pytest.mark.parametrize("max_concurrency", [1, 8])
+async def test_a_limit_offset_server_is_listed_completely(max_concurrency: int) -> None:
+    """A server that pages by limit/offset only (the other documented style) gives every number."""
+
+    def answer(query: dict[str, str]) -> dict[str, Any]:
+        limit, offset = int(query["limit"]), int(query["offset"])
+        return {
+            "items": _items(offset, limit),
+            "page": offset // limit + 1,
+            "per_page": limit,
+            "total": len(NUMBERS),
+        }
+
+    listed = await _list_all(_server(answer), max_concurrency=max_concurrency)
+    assert listed == NUMBERS
+
+
+async def test_a_server_that_ignores_paging_is_an_error_not_an_endless_loop() -> None:
+    """A server answering page 1 to every request raises APIError instead of repeating it."""
+
+    def answer(query: dict[str, str]) -> dict[str, Any]:
+        return {"items": _items(0, 100), "page": 1, "per_page": 100, "total": len(NUMBERS)}
+
+    with pytest.raises(APIError) as raised:
+        await _list_all(_server(answer))
+    assert raised.value.code == "unexpected_page"
+
+
+@pytest.mark.parametrize("reported_per_page", [100, None])
+async def test_a_server_capping_the_page_size_still_gives_every_number(
+    reported_per_page: int | None,
+) -> None:
+    """Pages of 50 when 100 were asked for (echoed or not): the listing reads on, losing nothing."""
+
+    def answer(query: dict[str, str]) -> dict[str, Any]:
+        page = int(query["page"])
+        body: dict[str, Any] = {
+            "items": _items((page - 1) * 50, 50),
+            "page": page,
+            "total": len(NUMBERS),
+        }
+        if reported_per_page is not None:
+            body["per_page"] = reported_per_page
+        return body
+
+    assert await _list_all(_server(answer)) == NUMBERS
+
+
+async def test_fan_out_raises_an_unexpected_error_instead_of_waiting_forever() -> None:
+    """A non-API exception while listing one account surfaces; the fan-out does not hang."""
+    subaccounts = {"sub_accounts": [{"auth_id": "SA_BROKEN"}], "total": 1, "page": 1, "size": 100}
+    own = {"items": [{"e164": NUMBERS[0]}], "page": 1, "per_page": 100, "total": 1}
+
+    def respond(request: Sent) -> Response:
+        transport.answers.append(respond)
+        if "sub-accounts" in request.url.path:
+            return json_response(200, subaccounts)
+        if "SA_BROKEN" in request.url.path:
+            raise RuntimeError("Session is closed")
+        return json_response(200, own)
+
+    transport = FakeTransport(respond)
+    async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=transport) as client:
+        for policy in ("raise", "collect"):
+            listing = client.numbers.iter_fanout(on_error=policy)  # type: ignore[arg-type]
+            with pytest.raises(RuntimeError, match="Session is closed"):
+                await asyncio.wait_for(_collect(listing), timeout=5)
