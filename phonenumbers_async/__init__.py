@@ -8,10 +8,13 @@ __version__ = "0.1.0"
 
 from . import errors
 from ._client import AsyncClient
+from ._config import ClientConfig
 from ._convert import converter
 from ._facade import Client
 from ._models import Capabilities, NumberStatus, Page, PhoneNumber, SubAccount
 from ._retry import RetryPolicy
+from ._sansio import Response
+from ._transport import AiohttpTransport, Timeouts, Transport
 from .errors import (
     APIError,
     AuthenticationFailed,
@@ -37,12 +40,14 @@ from .errors import (
 
 __all__ = [
     "APIError",
+    "AiohttpTransport",
     "AsyncClient",
     "AuthenticationFailed",
     "BadRequest",
     "Capabilities",
     "Client",
     "ClientClosedError",
+    "ClientConfig",
     "ConfigurationError",
     "Conflict",
     "CoolOffInEffect",
@@ -58,9 +63,12 @@ __all__ = [
     "PurchaseOutcomeUnknown",
     "RateLimited",
     "RequestTimeout",
+    "Response",
     "RetryPolicy",
     "ServerError",
     "SubAccount",
+    "Timeouts",
+    "Transport",
     "TransportError",
     "Unprocessable",
     "ValidationError",

@@ -44,7 +44,9 @@ class AsyncClient:
 
     Arguments left out come from ``VOBIZ_AUTH_ID``, ``VOBIZ_AUTH_TOKEN`` and
     ``VOBIZ_BASE_URL``. Use it with ``async with``, or call :meth:`aclose`.
-    A ``session`` passed in is used as-is and left open. It can be built
+    A ``session`` passed in is used as-is and left open; a ``transport``
+    passed in (anything with the :class:`Transport` methods) replaces aiohttp
+    and is closed with the client, as httpx does. It can be built
     outside an event loop: the HTTP session is created on first use.
 
     ``timeout`` is seconds for a whole request, ``connect_timeout`` for
@@ -112,14 +114,17 @@ class AsyncClient:
 
     @property
     def base_url(self) -> str:
+        """The API's base URL, without a trailing slash."""
         return self._config.base_url
 
     @property
     def max_concurrency(self) -> int:
+        """How many pages a listing fetches at once, unless a call says otherwise."""
         return self._config.max_concurrency
 
     @property
     def retry_policy(self) -> RetryPolicy:
+        """The retry policy in force, ``max_retries`` included."""
         return self._retry
 
     def with_options(

@@ -8,11 +8,25 @@ from typing import TYPE_CHECKING, TypeVar
 from .._models import Page
 from .._paging import iterate_pages
 from .._validation import check_auth_id, check_concurrency, check_page, check_per_page
+from ..errors import PhoneNumbersError
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
 T = TypeVar("T")
+
+
+async def done_anyway(check: Awaitable[bool], error: PhoneNumbersError) -> bool:
+    """Whether a failed call had done its work after all, as ``check`` finds.
+
+    A check that fails itself counts as "no", so the caller raises its
+    original error; the check's own failure is noted on that error.
+    """
+    try:
+        return await check
+    except PhoneNumbersError as check_error:
+        error.add_note(f"checking whether the operation was done anyway failed: {check_error}")
+        return False
 
 
 class Resource:

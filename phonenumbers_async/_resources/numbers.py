@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from typing import Literal
 
 import attrs
@@ -43,7 +43,7 @@ from ..errors import (
     TransportError,
     ValidationError,
 )
-from ._base import Resource
+from ._base import Resource, done_anyway
 
 __all__ = ["Numbers"]
 
@@ -394,23 +394,10 @@ class Numbers(Resource):
         maybe_done = (
             result.earlier_attempt_ambiguous and error.status in (403, 404)
         ) or is_ambiguous_status(error.status, retry_after)
-        if maybe_done and await _check(self._client.inventory.contains(e164), error):
+        if maybe_done and await done_anyway(self._client.inventory.contains(e164), error):
             logger.info("release of %s: an earlier attempt had released it", e164)
             return
         raise error
-
-
-async def _check(check: Awaitable[bool], error: PhoneNumbersError) -> bool:
-    """Whether a failed call had done its work after all, by ``check``.
-
-    A check that fails itself counts as "no", so the caller raises the
-    original error; the check's failure is noted on it.
-    """
-    try:
-        return await check
-    except PhoneNumbersError as check_error:
-        error.add_note(f"checking whether the operation was done anyway failed: {check_error}")
-        return False
 
 
 def _stamp_owner(page: Page[PhoneNumber], account: str) -> Page[PhoneNumber]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 
 from .._models import Page, SubAccount
 from .._paging import iterate_items
@@ -26,8 +26,8 @@ from .._validation import (
     check_per_page,
     check_subaccount_id,
 )
-from ..errors import PhoneNumbersError, ValidationError
-from ._base import Resource
+from ..errors import ValidationError
+from ._base import Resource, done_anyway
 
 __all__ = ["SubAccounts"]
 
@@ -119,11 +119,12 @@ class SubAccounts(Resource):
         if result.response.ok:
             return
         error = error_from_response(result.response, attempts=result.attempts)
-        if (
-            result.earlier_attempt_ambiguous
-            and error.status == 409
-            and await self._client.numbers.find(e164, auth_id=sub_account_id) is not None
-        ):
+        # Done already? A resend told "conflict" after an ambiguous attempt, or
+        # a last answer (500, 502, 504) that leaves open whether it was done.
+        maybe_done = (
+            result.earlier_attempt_ambiguous and error.status == 409
+        ) or is_ambiguous_status(error.status, result.response.retry_after)
+        if maybe_done and await done_anyway(self._holds(sub_account_id, e164), error):
             logger.info("assign of %s: an earlier attempt had assigned it", e164)
             return
         raise error
@@ -147,28 +148,22 @@ class SubAccounts(Resource):
         if result.response.ok:
             return
         error = error_from_response(result.response, attempts=result.attempts)
-        if (
-            result.earlier_attempt_ambiguous
-            and error.code != COOL_OFF_CODE
-            and (error.code in _NOT_ASSIGNED_CODES or error.status == 404)
-        ):
+        if error.code == COOL_OFF_CODE:
+            raise error
+        if result.earlier_attempt_ambiguous and error.code in _NOT_ASSIGNED_CODES:
+            # The server itself says the number is back in the pool.
             logger.info("unassign of %s: an earlier attempt had unassigned it", e164)
             return
-        retry_after = result.response.retry_after
-        # A last answer (500, 502, 504) that leaves open whether it was done:
-        # done if the number is back in this account's own pool.
-        if is_ambiguous_status(error.status, retry_after) and await _back_in_pool(
-            self._client.numbers.find(e164), error
-        ):
-            logger.info("unassign of %s: the failed attempt had unassigned it", e164)
+        # Done already? A 404 to a resend after an ambiguous attempt, or a last
+        # answer (500, 502, 504) that leaves open whether it was done.
+        maybe_done = (
+            result.earlier_attempt_ambiguous and error.status == 404
+        ) or is_ambiguous_status(error.status, result.response.retry_after)
+        if maybe_done and await done_anyway(self._holds(self._client.auth_id, e164), error):
+            logger.info("unassign of %s: an earlier attempt had unassigned it", e164)
             return
         raise error
 
-
-async def _back_in_pool(find: Awaitable[object | None], error: PhoneNumbersError) -> bool:
-    """Whether the number is in the account's own pool; a failing look counts as "no"."""
-    try:
-        return await find is not None
-    except PhoneNumbersError as check_error:
-        error.add_note(f"checking whether the operation was done anyway failed: {check_error}")
-        return False
+    async def _holds(self, auth_id: str, e164: str) -> bool:
+        """Whether account ``auth_id`` itself (not a sub-account of it) owns ``e164``."""
+        return await self._client.numbers.find(e164, auth_id=auth_id) is not None
