@@ -57,6 +57,7 @@ def header() -> list[str]:
         f"load average at start {load}",
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "
         f"aiohttp {_version('aiohttp')}, orjson {_version('orjson')}, "
+        f"msgspec {_version('msgspec')}, "
         f"cattrs {_version('cattrs')}, attrs {_version('attrs')}, "
         f"vobiz-python {_version('vobiz-python')} (requests {_version('requests')})",
         "- Server: canned page bytes, aiohttp.web in a separate process on 127.0.0.1, "

@@ -3,10 +3,11 @@
     python -m benchmarks.profile_sdk               # cProfile of iter() at 0 ms
     python -m benchmarks.profile_sdk --breakdown   # raw / SDK / SDK without structuring
 
-The breakdown stubs the item structuring hook for one variant (in this
-process only, nothing is written) to separate the cost of the SDK's plumbing
-(requests, paging, the async generators) from the cost of building
-PhoneNumber objects. Not part of ``python -m benchmarks``.
+The breakdown switches decoders for some variants (in this process only,
+nothing is written): the general decoder instead of msgspec, and the general
+decoder with its item structuring stubbed out, which separates the cost of
+the SDK's plumbing (requests, paging, the async generators) from the cost of
+building PhoneNumber objects. Not part of ``python -m benchmarks``.
 """
 
 from __future__ import annotations
@@ -38,17 +39,26 @@ async def sdk_pages(base_url: str) -> tuple[float, int]:
 
 
 def breakdown(server: ServerProcess, runner: asyncio.Runner, runs: int) -> None:
-    real = sansio.structure_number
+    real_structure, real_fast = sansio.structure_number, sansio.decode_number_page_fast
 
     def unstructured(data: Any, _: Any) -> Any:
         return data
 
+    def general() -> tuple[float, int]:
+        sansio.decode_number_page_fast = None
+        try:
+            return runner.run(sdk_iter(server.base_url, None))
+        finally:
+            sansio.decode_number_page_fast = real_fast
+
     def stubbed() -> tuple[float, int]:
+        sansio.decode_number_page_fast = None
         sansio.structure_number = unstructured
         try:
             return runner.run(sdk_iter(server.base_url, None))
         finally:
-            sansio.structure_number = real
+            sansio.structure_number = real_structure
+            sansio.decode_number_page_fast = real_fast
 
     variants = {
         "raw aiohttp + orjson.loads, 8 at a time": lambda: runner.run(
@@ -56,7 +66,8 @@ def breakdown(server: ServerProcess, runner: asyncio.Runner, runs: int) -> None:
         ),
         "SDK iter() (as shipped)": lambda: runner.run(sdk_iter(server.base_url, None)),
         "SDK iter_pages() (no per-item generator)": lambda: runner.run(sdk_pages(server.base_url)),
-        "SDK iter(), structure_number stubbed out": stubbed,
+        "SDK iter(), general decoder (no msgspec)": general,
+        "SDK iter(), general decoder, no structuring": stubbed,
     }
     cpu: dict[str, float] = {}
     best = best_of(variants, runs, expected=ITEMS, cpu=cpu)

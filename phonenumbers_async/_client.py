@@ -90,6 +90,7 @@ class AsyncClient:
             rate_limit=rate_limit,
         )
         self._allow_http = allow_http
+        self._timeouts = Timeouts(total=self._config.timeout, connect=self._config.connect_timeout)
         self._transport: Transport = transport or AiohttpTransport(
             session, connection_limit=max(100, 2 * max_concurrency)
         )
@@ -198,7 +199,7 @@ class AsyncClient:
         config = self._config
         url = request.url(config.base_url)
         headers = request.headers(config.auth_id, config.auth_token, USER_AGENT)
-        timeouts = Timeouts(total=config.timeout, connect=config.connect_timeout)
+        timeouts = self._timeouts
         policy = self._retry
         ambiguous = False
         attempt = 0

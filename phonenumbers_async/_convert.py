@@ -71,8 +71,8 @@ def _decimal(value: Any, _: Any) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-# Keyed by type too: 1 and 1.0 are equal but must keep their own digits.
-_to_decimal = _Memoized(_decimal, "(value.__class__, value)")
+# A float is keyed apart: 1 and 1.0 are equal but must keep their own digits.
+_to_decimal = _Memoized(_decimal, "value if value.__class__ is not float else (float, value)")
 
 
 def _decimal_to_json(value: Decimal) -> int | float:
@@ -324,7 +324,7 @@ def make_converter() -> cattrs.Converter:
     # Capabilities take few shapes: one shared object per shape.
     conv.register_structure_hook(
         Capabilities,
-        _Memoized(conv.get_structure_hook(Capabilities), "tuple(value.items())", limit=256),
+        _Memoized(conv.get_structure_hook(Capabilities), "(*value, *value.values())", limit=256),
     )
     _register_hot_path(conv, PhoneNumber, aliases={"auth_id": "account_id"})
     _register_with_extra(conv, SubAccount)

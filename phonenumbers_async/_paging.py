@@ -4,8 +4,12 @@
 pages there are, keeps up to ``concurrency`` of the following pages in flight
 while the caller works through the current one. Pages are still yielded in
 order and at most ``concurrency`` of them are held at once, whatever the
-consumer's speed. When ``total`` is missing or turns out wrong, it falls back
-to asking page after page until a short or empty one. When ``total`` is an
+consumer's speed. A prefetched page is held as the bytes that came in and
+decoded only when its turn comes: the objects of one page at a time are
+alive, which keeps the working set small and in cache.
+
+When ``total`` is missing or turns out wrong, it falls back to asking page
+after page until a short or empty one. When ``total`` is an
 exact multiple of the page size, one page past it is asked for too (in
 parallel with the rest), since only that shows whether ``total`` was too low.
 """
@@ -25,14 +29,17 @@ __all__ = ["iterate_items", "iterate_pages"]
 
 T = TypeVar("T")
 
-PageFetcher = Callable[[int], Awaitable[Page[T]]]
+# Decodes one fetched page; called when the page's turn comes, not on arrival.
+PageReader = Callable[[], Page[T]]
+# Sends the request for a page number and returns its reader.
+PageFetcher = Callable[[int], Awaitable[PageReader[T]]]
 
 
 def _expected_size(page_number: int, per_page: int, total: int) -> int:
     return max(0, min(per_page, total - (page_number - 1) * per_page))
 
 
-async def _cancel_all(tasks: deque[tuple[int, asyncio.Task[Page[T]]]]) -> None:
+async def _cancel_all(tasks: deque[tuple[int, asyncio.Task[PageReader[T]]]]) -> None:
     for _, task in tasks:
         task.cancel()
     # Retrieve every outcome so no "exception was never retrieved" warning fires.
@@ -41,7 +48,7 @@ async def _cancel_all(tasks: deque[tuple[int, asyncio.Task[Page[T]]]]) -> None:
 
 
 async def _sequential(
-    fetch: PageFetcher[T], page_number: int, per_page: int
+    fetch: Callable[[int], Awaitable[Page[T]]], page_number: int, per_page: int
 ) -> AsyncIterator[Page[T]]:
     while True:
         page = await fetch(page_number)
@@ -52,45 +59,50 @@ async def _sequential(
         page_number += 1
 
 
-def _checked(fetch: PageFetcher[T]) -> PageFetcher[T]:
-    """``fetch``, refusing a page other than the one asked for.
+def _checked(number: int, read: PageReader[T]) -> Page[T]:
+    """The page ``read`` decodes, refusing a page other than the one asked for.
 
     A server that ignored the paging parameters would answer page 1 again
     and again; without this the listing would repeat it forever.
     """
-
-    async def fetch_checked(number: int) -> Page[T]:
-        page = await fetch(number)
-        if page.page != number:
-            raise APIError(
-                f"asked for page {number} of a listing, the server answered page {page.page}",
-                status=200,
-                code="unexpected_page",
-            )
-        return page
-
-    return fetch_checked
+    page = read()
+    if page.page != number:
+        raise APIError(
+            f"asked for page {number} of a listing, the server answered page {page.page}",
+            status=200,
+            code="unexpected_page",
+        )
+    return page
 
 
 async def iterate_pages(
     fetch: PageFetcher[T], *, start: int = 1, concurrency: int = 8
 ) -> AsyncIterator[Page[T]]:
     """Yield every page from ``start`` on, in order, prefetching when ``total`` allows."""
-    fetch = _checked(fetch)
-    first = await fetch(start)
-    yield first
+
+    async def fetch_now(number: int) -> Page[T]:
+        return _checked(number, await fetch(number))
+
+    first = await fetch_now(start)
     per_page = first.per_page
-    if not first.items or per_page <= 0:
-        return
     last = first.page_count
     total = first.total
-    if last is None or total is None or len(first.items) != _expected_size(start, per_page, total):
+    if (
+        not first.items
+        or per_page <= 0
+        or last is None
+        or total is None
+        or len(first.items) != _expected_size(start, per_page, total)
+    ):
+        yield first
+        if not first.items or per_page <= 0:
+            return
         seen = (start - 1) * per_page + len(first.items)
         if len(first.items) >= per_page or (total is not None and total > seen):
             # No usable total, or a first page smaller than asked for although
             # more items exist (a server capping the page size): page by page,
             # a page as large as the first one counting as full.
-            async for page in _sequential(fetch, start + 1, len(first.items)):
+            async for page in _sequential(fetch_now, start + 1, len(first.items)):
                 yield page
         return
     if total % per_page == 0:
@@ -98,17 +110,25 @@ async def iterate_pages(
         # one more (normally empty) page, fetched with the others, settles it.
         last += 1
 
-    inflight: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
+    inflight: deque[tuple[int, asyncio.Task[PageReader[T]]]] = deque()
     next_number = start + 1
+
+    def top_up() -> None:
+        nonlocal next_number
+        while len(inflight) < concurrency and next_number <= last:
+            inflight.append((next_number, asyncio.ensure_future(fetch(next_number))))
+            next_number += 1
+
     try:
+        # The next pages are on their way while the caller reads the first.
+        top_up()
+        yield first
         while True:
-            while len(inflight) < concurrency and next_number <= last:
-                inflight.append((next_number, asyncio.ensure_future(fetch(next_number))))
-                next_number += 1
+            top_up()
             if not inflight:
                 return
             number, task = inflight.popleft()
-            page = await task
+            page = _checked(number, await task)
             if page.items:
                 yield page
             if len(page.items) != _expected_size(number, per_page, total):
@@ -116,7 +136,7 @@ async def iterate_pages(
                 # after a page that held more than total allowed.
                 await _cancel_all(inflight)
                 if len(page.items) >= per_page:
-                    async for extra in _sequential(fetch, number + 1, per_page):
+                    async for extra in _sequential(fetch_now, number + 1, per_page):
                         yield extra
                 return
     finally:

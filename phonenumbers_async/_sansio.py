@@ -13,15 +13,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from itertools import repeat
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 import attrs
 
 from . import errors
 from ._convert import structure_number, structure_subaccount
+from ._fastdecode import decode_number_page_fast
 from ._models import Page, PhoneNumber, SubAccount
-from ._validation import encode_segment
+from ._validation import encode_query, encode_segment
 
 try:  # orjson is an optional speed-up; the stdlib parser gives the same result.
     import orjson
@@ -35,6 +36,7 @@ __all__ = [
     "Request",
     "Response",
     "decode_number_page",
+    "decode_number_page_general",
     "decode_purchase",
     "decode_subaccount",
     "decode_subaccount_page",
@@ -70,7 +72,7 @@ class Request:
     def url(self, base_url: str) -> str:
         url = base_url.rstrip("/") + self.path
         if self.params:
-            url += "?" + urlencode(self.params)
+            url += "?" + encode_query(self.params)
         return url
 
     def headers(self, auth_id: str, auth_token: str, user_agent: str) -> dict[str, str]:
@@ -143,6 +145,17 @@ def decode_json(body: bytes) -> Any:
     return loads(body) if body else None
 
 
+def _decode_answer(body: bytes) -> Any:
+    """The JSON of a successful answer; a body that is not JSON is an APIError."""
+    try:
+        return decode_json(body)
+    except ValueError as exc:
+        text = body[:200].decode("utf-8", "replace")
+        raise errors.APIError(
+            f"unexpected response: the body is not JSON ({exc})", status=200, body=text
+        ) from exc
+
+
 def _page_of(
     raw: Any,
     key: str,
@@ -156,41 +169,69 @@ def _page_of(
             f"unexpected response: no {key!r} list in the page", status=200, body=raw
         )
     try:
-        items = tuple([structure(item, None) for item in raw[key]])
+        items = tuple(map(structure, raw[key], repeat(None)))
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise errors.APIError(
             f"unexpected response: an item of {key!r} could not be read ({exc})",
             status=200,
             body=raw,
         ) from exc
-    total = raw.get("total")
+    return _page(items, raw, size_key, requested_page, requested_size)
+
+
+def _page(
+    items: tuple[T, ...],
+    envelope: Mapping[str, Any],
+    size_key: str,
+    requested_page: int,
+    requested_size: int,
+) -> Page[T]:
+    total = envelope.get("total")
     return Page(
         items=items,
         # The limit/offset variant of the docs may leave page or size out.
-        page=raw.get("page") or requested_page,
-        per_page=raw.get(size_key) or raw.get("limit") or requested_size,
+        page=envelope.get("page") or requested_page,
+        per_page=envelope.get(size_key) or envelope.get("limit") or requested_size,
         total=total if isinstance(total, int) else None,
     )
 
 
 def decode_number_page(body: bytes, page: int = 1, per_page: int = 25) -> Page[PhoneNumber]:
-    """Read a page envelope of PhoneNumber objects."""
-    return _page_of(decode_json(body), "items", "per_page", structure_number, page, per_page)
+    """Read a page envelope of PhoneNumber objects, with msgspec when it is installed."""
+    if decode_number_page_fast is not None and body:
+        decoded = decode_number_page_fast(body)
+        if decoded is not None:
+            items, envelope = decoded
+            return _page(items, envelope, "per_page", page, per_page)
+    return decode_number_page_general(body, page, per_page)
+
+
+def decode_number_page_general(body: bytes, page: int = 1, per_page: int = 25) -> Page[PhoneNumber]:
+    """Read a page envelope of PhoneNumber objects: parse the JSON, then the cattrs converter."""
+    return _page_of(_decode_answer(body), "items", "per_page", structure_number, page, per_page)
 
 
 def decode_subaccount_page(body: bytes, page: int = 1, per_page: int = 25) -> Page[SubAccount]:
     """Read the sub-account listing (``sub_accounts`` and ``size``)."""
-    return _page_of(decode_json(body), "sub_accounts", "size", structure_subaccount, page, per_page)
+    return _page_of(
+        _decode_answer(body), "sub_accounts", "size", structure_subaccount, page, per_page
+    )
 
 
 def decode_subaccount(body: bytes) -> SubAccount:
     """Read one SubAccount."""
-    return structure_subaccount(decode_json(body), None)
+    raw = _decode_answer(body)
+    try:
+        return structure_subaccount(raw, None)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise errors.APIError(
+            f"unexpected response: the sub-account could not be read ({exc})", status=200, body=raw
+        ) from exc
 
 
 def decode_purchase(body: bytes) -> PhoneNumber:
     """Read a purchase answer: ``number``, or the first of ``items`` when only that is sent."""
-    raw = decode_json(body)
+    raw = _decode_answer(body)
     if isinstance(raw, Mapping):
         if isinstance(raw.get("number"), Mapping):
             return structure_number(raw["number"], None)

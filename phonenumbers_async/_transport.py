@@ -8,6 +8,7 @@ mapping, decoding) happens above it, so tests can swap in a fake.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Protocol
 
 import aiohttp
@@ -26,6 +27,12 @@ class Timeouts:
 
     total: float | None = 30.0
     connect: float | None = 10.0
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
+    # Immutable, so one per distinct setting is shared by every request.
+    return aiohttp.ClientTimeout(total=timeouts.total, connect=timeouts.connect)
 
 
 class Transport(Protocol):
@@ -97,7 +104,7 @@ class AiohttpTransport:
         body: bytes | None,
         timeouts: Timeouts,
     ) -> Response:
-        timeout = aiohttp.ClientTimeout(total=timeouts.total, connect=timeouts.connect)
+        timeout = _client_timeout(timeouts)
         session = self.session  # raises ClientClosedError itself, outside the mapping below
         try:
             async with session.request(

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from .._models import Page
-from .._paging import iterate_pages
+from .._paging import PageReader, iterate_pages
 from .._validation import check_auth_id, check_concurrency, check_page, check_per_page
 from ..errors import PhoneNumbersError
 
@@ -41,7 +41,7 @@ class Resource:
 
     def _pages(
         self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
+        fetch: Callable[[int, int], Awaitable[PageReader[T]]],
         *,
         per_page: int,
         start_page: int,

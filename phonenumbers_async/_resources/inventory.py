@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from functools import partial
 
 from .._models import Page, PhoneNumber
-from .._paging import iterate_items
+from .._paging import PageReader, iterate_items
 from .._sansio import Request, decode_number_page, paging, path, query
 from .._validation import check_e164, check_page, check_per_page
 from ..errors import ValidationError
@@ -57,13 +58,14 @@ class Inventory(Resource):
         _check_filters(country, search)
         check_page(page)
         check_per_page(per_page)
-        return await self._fetch(page, per_page, country, search)
+        read = await self._fetch(page, per_page, country, search)
+        return read()
 
     async def _fetch(
         self, page: int, per_page: int, country: str | None, search: str | None
-    ) -> Page[PhoneNumber]:
+    ) -> PageReader[PhoneNumber]:
         result = await self._client._call(self._request(page, per_page, country, search))
-        return decode_number_page(result.response.body, page, per_page)
+        return partial(decode_number_page, result.response.body, page, per_page)
 
     def iter_pages(
         self,

@@ -7,12 +7,13 @@ import contextlib
 import enum
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Literal
 
 import attrs
 
 from .._models import Page, PhoneNumber
-from .._paging import iterate_items
+from .._paging import PageReader, iterate_items
 from .._retry import is_ambiguous_status
 from .._sansio import (
     Idempotency,
@@ -85,18 +86,19 @@ class Numbers(Resource):
         check_page(page)
         check_per_page(per_page)
         check_flag(include_subaccounts, "include_subaccounts")
-        return await self._fetch(page, per_page, include_subaccounts, self._account(auth_id))
+        read = await self._fetch(page, per_page, include_subaccounts, self._account(auth_id))
+        return read()
 
     async def _fetch(
         self, page: int, per_page: int, include_subaccounts: bool | None, account: str
-    ) -> Page[PhoneNumber]:
+    ) -> PageReader[PhoneNumber]:
         request = Request(
             "GET",
             path("v1", "account", account, "numbers"),
             query(**paging(page, per_page), include_subaccounts=include_subaccounts),
         )
         result = await self._client._call(request)
-        return decode_number_page(result.response.body, page, per_page)
+        return partial(decode_number_page, result.response.body, page, per_page)
 
     def iter_pages(
         self,

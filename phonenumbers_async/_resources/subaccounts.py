@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 
 from .._models import Page, SubAccount
-from .._paging import iterate_items
+from .._paging import PageReader, iterate_items
 from .._retry import is_ambiguous_status
 from .._sansio import (
     COOL_OFF_CODE,
@@ -55,11 +56,14 @@ class SubAccounts(Resource):
         check_page(page)
         check_per_page(per_page)
         check_flag(active_only, "active_only")
-        return await self._fetch(page, per_page, active_only)
+        read = await self._fetch(page, per_page, active_only)
+        return read()
 
-    async def _fetch(self, page: int, size: int, active_only: bool | None) -> Page[SubAccount]:
+    async def _fetch(
+        self, page: int, size: int, active_only: bool | None
+    ) -> PageReader[SubAccount]:
         result = await self._client._call(self._list_request(page, size, active_only))
-        return decode_subaccount_page(result.response.body, page, size)
+        return partial(decode_subaccount_page, result.response.body, page, size)
 
     def iter_pages(
         self,

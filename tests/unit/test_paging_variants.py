@@ -107,3 +107,66 @@ async def test_fan_out_raises_an_unexpected_error_instead_of_waiting_forever() -
             listing = client.numbers.iter_fanout(on_error=policy)  # type: ignore[arg-type]
             with pytest.raises(RuntimeError, match="Session is closed"):
                 await asyncio.wait_for(_collect(listing), timeout=5)
+
+
+def _paged(query: dict[str, str]) -> dict[str, Any]:
+    page = int(query["page"])
+    return {
+        "items": _items((page - 1) * 25, 25),
+        "page": page,
+        "per_page": 25,
+        "total": len(NUMBERS),
+    }
+
+
+async def test_prefetched_pages_are_decoded_only_when_their_turn_comes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages fetched ahead wait as bytes: the objects of one page at a time are alive."""
+    from phonenumbers_async._resources import numbers as numbers_module
+
+    decoded: list[int] = []
+    real_decode = numbers_module.decode_number_page
+
+    def recording_decode(body: bytes, page: int, per_page: int) -> Any:
+        decoded.append(page)
+        return real_decode(body, page, per_page)
+
+    monkeypatch.setattr(numbers_module, "decode_number_page", recording_decode)
+    transport = _server(_paged)
+    async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=transport) as client:
+        listing = client.numbers.iter(per_page=25, max_concurrency=8)
+        first = await anext(listing)
+        for _ in range(20):  # let every prefetch request complete
+            await asyncio.sleep(0)
+
+        assert first.e164 == NUMBERS[0]
+        assert len(transport.requests) == 1 + 8
+        assert decoded == [1]
+
+        rest = [number.e164 for number in [first]] + await _collect(listing)
+    assert rest == NUMBERS
+    assert decoded == list(range(1, 12))  # with the probe past an exact-multiple total
+
+
+async def test_a_page_that_cannot_be_read_fails_when_reached_after_every_earlier_number() -> None:
+    """A 200 with HTML for page 3: the numbers of pages 1 and 2 come first, then APIError."""
+
+    def respond(request: Sent) -> Response:
+        transport.answers.append(respond)
+        query = dict(request.url.query)
+        if query["page"] == "3":
+            return Response(200, {}, b"<html>upstream error</html>")
+        return json_response(200, _paged(query))
+
+    transport = FakeTransport(respond)
+    seen: list[str] = []
+
+    async def read_all(client: AsyncClient) -> None:
+        async for number in client.numbers.iter(per_page=25, max_concurrency=8):
+            seen.append(number.e164)
+
+    async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=transport) as client:
+        with pytest.raises(APIError, match="not JSON"):
+            await read_all(client)
+    assert seen == NUMBERS[:50]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from conftest import load_sample, sample_bytes
 
 from phonenumbers_async import APIError
+from phonenumbers_async import _sansio as sansio
 from phonenumbers_async._sansio import (
     Request,
     decode_number_page,
@@ -20,6 +22,16 @@ from phonenumbers_async._sansio import (
     path,
     query,
 )
+
+
+@pytest.fixture(autouse=True, params=["msgspec", "general"])
+def number_page_decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with each decoder of number pages."""
+    if request.param == "general":
+        monkeypatch.setattr(sansio, "decode_number_page_fast", None)
+    elif sansio.decode_number_page_fast is None:
+        pytest.skip("msgspec (the speedups extra) is not installed")
+    return str(request.param)
 
 
 def test_url_joins_base_path_and_query_in_order() -> None:
@@ -97,6 +109,29 @@ def test_number_page_without_an_items_list_is_an_api_error(body: bytes) -> None:
     """A 200 without an ``items`` list is reported, not silently an empty page."""
     with pytest.raises(APIError):
         decode_number_page(body)
+
+
+@pytest.mark.parametrize(
+    "decode",
+    [decode_number_page, decode_subaccount_page, decode_subaccount, decode_purchase],
+)
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"items": ['])
+def test_a_success_whose_body_is_not_json_is_an_api_error(
+    decode: Callable[[bytes], object], body: bytes
+) -> None:
+    """A 2xx with HTML or cut-off JSON is an APIError showing the body, not a parser error."""
+    with pytest.raises(APIError, match="not JSON") as error:
+        decode(body)
+
+    assert error.value.status == 200
+    assert error.value.body == body.decode()
+
+
+@pytest.mark.parametrize("body", [b"[]", b'{"name": "no auth_id"}', b"null"])
+def test_a_sub_account_that_cannot_be_read_is_an_api_error(body: bytes) -> None:
+    """A 2xx whose sub-account object is not one is reported as an unexpected response."""
+    with pytest.raises(APIError, match="unexpected response"):
+        decode_subaccount(body)
 
 
 def test_sub_account_page_reads_size_as_per_page() -> None:

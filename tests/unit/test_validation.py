@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from phonenumbers_async._validation import (
     check_page,
     check_per_page,
     check_subaccount_id,
+    encode_query,
     encode_segment,
 )
 
@@ -120,6 +122,33 @@ def test_per_page_bounds_are_inclusive(per_page: int) -> None:
 def test_path_segments_are_percent_encoded(segment: str, encoded: str) -> None:
     """``+`` becomes ``%2B`` and ``/`` cannot split a segment."""
     assert encode_segment(segment) == encoded
+
+
+AWKWARD_TEXTS = [
+    "",
+    "0",
+    "MA_X",
+    "a.b~c-d_e",
+    "+919876543210",
+    "a b",
+    "a+b",
+    "a&b=c",
+    "100%",
+    "/?#[]@!$'()*,;",
+    "Tamil Nadu",
+    "café",
+    "\u0939\u093f\u0928\u094d\u0926\u0940",
+    "tab\tnewline\n",
+    "A\u00a0B",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD_TEXTS)
+def test_encoding_shortcuts_match_the_standard_library(text: str) -> None:
+    """The fast path for plain text changes nothing: output equals quote() and urlencode()."""
+    assert encode_segment(text) == urllib.parse.quote(text, safe="")
+    params = (("search", text), (text or "k", "1"), ("page", "2"))
+    assert encode_query(params) == urllib.parse.urlencode(params)
 
 
 # -- through the client: a refused input sends nothing ----------------------
