@@ -19,7 +19,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._models import Capabilities, NumberStatus, PhoneNumber, SubAccount
+from ._models import EMPTY_EXTRA, Capabilities, ExtraFields, NumberStatus, PhoneNumber, SubAccount
 
 __all__ = ["converter", "make_converter", "structure_number", "structure_subaccount"]
 
@@ -61,7 +61,9 @@ class _Memoized:
         if found is None:
             found = self.convert(value, type_)
             if len(self.cache) < self.limit:
-                self.cache[key] = found
+                # setdefault: when two threads convert the same new value at
+                # once, both hand out the object stored first.
+                found = self.cache.setdefault(key, found)
         return found
 
 
@@ -150,7 +152,7 @@ def _register_with_extra(
         unknown = data.keys() - known
         if unknown:
             # Set once, during construction, before anyone else sees the object.
-            object.__setattr__(obj, "extra", {key: data[key] for key in unknown})
+            object.__setattr__(obj, "extra", ExtraFields({key: data[key] for key in unknown}))
         return obj
 
     conv.register_structure_hook(cls, structure)
@@ -204,7 +206,8 @@ def _register_hot_path(
         "__set": object.__setattr__,
         "__fromiso": datetime.fromisoformat,
         "__utc": UTC,
-        "__no_extra": types.MappingProxyType({}),
+        "__no_extra": EMPTY_EXTRA,
+        "__extra": ExtraFields,
     }
     lines = [
         "def structure(data, _):",
@@ -225,7 +228,7 @@ def _register_hot_path(
     lines += [
         "        unknown = data.keys() - __known",
         "        if unknown:",
-        "            extra = {key: values.pop(key) for key in unknown}",
+        "            extra = __extra({key: values.pop(key) for key in unknown})",
         "    values['extra'] = extra",
     ]
     for field in fields:

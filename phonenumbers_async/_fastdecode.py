@@ -8,27 +8,29 @@ does the same work in Python at about one and a half times the cost per item
 
 The fast path takes a page only when it can represent it exactly. A page
 with a field this SDK does not know (kept in ``extra`` by the general
-decoder), a timestamp without an offset (read as UTC there), a null where a
-default applies, a capability it does not know, or a value of another type
-than documented is refused as a whole, and the general decoder reads it
-instead. ``tests/unit/test_fastdecode.py`` holds the two to the same results.
+decoder), an envelope key beyond the documented ones, a timestamp without an
+offset (read as UTC there), a null where a default applies, a capability it
+does not know, a value of another type than documented, or anything msgspec
+cannot read is refused as a whole, and the general decoder reads it (or
+reports it as an ``APIError``). ``tests/unit/test_fastdecode.py`` holds the
+two to the same results.
 
 Outside the documented formats the two may differ, and the fast path is the
-more faithful one: a fee with more digits than a float holds keeps them all
-(the general decoder goes through a float), more than six fractional digits
-of a second are rounded rather than cut off, and a lowercase ``t`` or ``z``
-(valid RFC 3339) is accepted. Equal fees can also be spelled differently,
-``Decimal("1.10")`` against ``Decimal("1.1")``.
+more faithful one, because the general decoder reads every JSON number
+through a float: a fee keeps every digit of its text, a number beyond a
+float's range or a 64-bit integer keeps its value, more than six fractional
+digits of a second are rounded rather than cut off, and a lowercase ``t`` or
+``z`` (valid RFC 3339) is accepted. Equal fees can also be spelled
+differently, ``Decimal("1.10")`` against ``Decimal("1.1")``.
 """
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Annotated, Any
 
 from ._convert import converter
-from ._models import Capabilities, NumberStatus, PhoneNumber
+from ._models import EMPTY_EXTRA, Capabilities, NumberStatus, PhoneNumber
 
 __all__ = ["NumberPage", "decode_number_page_fast"]
 
@@ -83,11 +85,15 @@ def _build() -> Callable[[bytes], NumberPage | None]:
         next_billing_date: Timestamp | None = None
         auth_id: str | None = None
 
-    class Envelope(msgspec.Struct, gc=False):
+    # The documented envelope keys only: another key may hold anything (text
+    # that is not UTF-8, a number out of range) that the general decoder
+    # would refuse, so a page with one goes there.
+    class Envelope(msgspec.Struct, forbid_unknown_fields=True, gc=False):
         items: list[WireNumber]
         page: Any = None
         per_page: Any = None
         limit: Any = None
+        offset: Any = None
         total: Any = None
 
     decoder = msgspec.json.Decoder(Envelope)
@@ -95,9 +101,8 @@ def _build() -> Callable[[bytes], NumberPage | None]:
     unset = msgspec.UNSET
     new = object.__new__
     set_dict = object.__setattr__
-    no_extra: Mapping[str, Any] = MappingProxyType({})
-    # The general decoder's own caches: statuses and capability sets are
-    # shared objects whichever path decoded them.
+    # The general decoder's status cache: a status is one shared object
+    # whichever path decoded it. Capability sets get a cache of their own.
     status_hook = converter.get_structure_hook(NumberStatus)
     statuses: dict[Any, NumberStatus] = getattr(status_hook, "cache", {})
     capability_sets: dict[tuple[bool, bool, bool, bool], Capabilities] = {}
@@ -124,7 +129,7 @@ def _build() -> Callable[[bytes], NumberPage | None]:
                 if len(capability_sets) < 64:
                     capability_sets[key] = capabilities
             values["capabilities"] = capabilities
-        values["extra"] = no_extra
+        values["extra"] = EMPTY_EXTRA
         # Like the general decoder: the instance dict filled in one step.
         result = new(PhoneNumber)
         set_dict(result, "__dict__", values)
@@ -133,10 +138,12 @@ def _build() -> Callable[[bytes], NumberPage | None]:
     def decode(body: bytes) -> NumberPage | None:
         try:
             envelope = decoder.decode(body)
-        except msgspec.ValidationError:
-            return None  # valid JSON, but not what this path represents exactly
-        except msgspec.DecodeError:
-            return None  # not JSON: the general decoder reports it
+        except Exception:  # refused, not failed: see below
+            # Not what this path represents exactly (a ValidationError), not
+            # JSON (DecodeError), text that is not UTF-8 (UnicodeDecodeError),
+            # nesting too deep (RecursionError)...: the general decoder reads
+            # the page or reports it as an APIError.
+            return None
         items = tuple(map(number, envelope.items))
         return items, {
             "page": envelope.page,

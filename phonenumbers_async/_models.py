@@ -8,16 +8,57 @@ new field never breaks a client and survives a round trip.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Capabilities", "NumberStatus", "Page", "PhoneNumber", "SubAccount"]
+__all__ = [
+    "EMPTY_EXTRA",
+    "Capabilities",
+    "ExtraFields",
+    "NumberStatus",
+    "Page",
+    "PhoneNumber",
+    "SubAccount",
+]
 
 T = TypeVar("T")
+
+
+class ExtraFields(Mapping[str, Any]):
+    """The fields of an object that this SDK does not know yet, read-only.
+
+    Read-only because decoders share one instance between many objects (the
+    empty one, and a memoized capability set's); picklable and copyable,
+    unlike ``types.MappingProxyType``, so a model holding it is too.
+    """
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: Mapping[str, Any] | None = None) -> None:
+        self._fields: dict[str, Any] = dict(fields or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        return repr(self._fields)
+
+    def __reduce__(self) -> tuple[type[ExtraFields], tuple[dict[str, Any]]]:
+        return type(self), (self._fields,)
+
+
+#: The ``extra`` of an object without unknown fields, shared by all of them.
+EMPTY_EXTRA = ExtraFields()
 
 
 class NumberStatus(enum.StrEnum):
@@ -54,7 +95,7 @@ class Capabilities:
     sms: bool = False
     mms: bool = False
     fax: bool = False
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
 # Not slotted: listings build thousands of these, and a dict-backed frozen
@@ -92,7 +133,7 @@ class PhoneNumber:
     updated_at: datetime | None = None
     last_billing_date: datetime | None = None
     next_billing_date: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
     @property
     def upfront_cost(self) -> Decimal | None:
@@ -125,7 +166,7 @@ class SubAccount:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     last_used: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -2,11 +2,12 @@
 
 ``iterate_pages`` reads the first page, and when its ``total`` tells how many
 pages there are, keeps up to ``concurrency`` of the following pages in flight
-while the caller works through the current one. Pages are still yielded in
-order and at most ``concurrency`` of them are held at once, whatever the
-consumer's speed. A prefetched page is held as the bytes that came in and
-decoded only when its turn comes: the objects of one page at a time are
-alive, which keeps the working set small and in cache.
+(from the moment the first page arrives) while the caller works through the
+current one. Pages are still yielded in order, and besides the page being
+read at most ``concurrency`` are fetched or waiting, whatever the consumer's
+speed. A prefetched page waits as the bytes that came in and is decoded only
+when its turn comes: the objects of one page at a time are alive, which keeps
+the working set small and in cache.
 
 When ``total`` is missing or turns out wrong, it falls back to asking page
 after page until a short or empty one. When ``total`` is an

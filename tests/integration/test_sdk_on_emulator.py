@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import aiohttp
 import pytest
 
 from phonenumbers_async import (
@@ -18,6 +19,8 @@ from phonenumbers_async import (
     PermissionDenied,
     PhoneNumber,
 )
+from phonenumbers_async._fastdecode import decode_number_page_fast
+from phonenumbers_async._sansio import decode_number_page_general
 from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, run_emulator
 
 
@@ -255,3 +258,24 @@ async def test_timestamps_are_aware(client: AsyncClient) -> None:
         assert stamp is not None
         assert stamp.tzinfo is not None
         assert stamp <= datetime.now(UTC) + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("owner_key", ["account_id", "auth_id"])
+async def test_emulator_pages_take_the_fast_decoder_and_read_the_same(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo, owner_key: str
+) -> None:
+    """The emulator speaks the documented format: msgspec takes its pages, with the same result."""
+    if decode_number_page_fast is None:
+        pytest.skip("msgspec (the speedups extra) is not installed")
+    await control.set_faults(owner_key=owner_key)
+    await client.numbers.purchase((await _first_for_sale(client)).e164)
+    headers = {"X-Auth-ID": emu.auth_id, "X-Auth-Token": emu.auth_token}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        for path in ("numbers", "inventory/numbers"):
+            url = f"{emu.base_url}/v1/account/{emu.auth_id}/{path}?page=1&per_page=5"
+            async with session.get(url) as response:
+                assert response.status == 200
+                body = await response.read()
+            fast = decode_number_page_fast(body)
+            assert fast is not None, path
+            assert fast[0] == decode_number_page_general(body).items

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, FakeTransport, Sent, json_response
+from yarl import URL
 
 from phonenumbers_async import APIError, AsyncClient
 from phonenumbers_async._sansio import Response
@@ -170,3 +171,35 @@ async def test_a_page_that_cannot_be_read_fails_when_reached_after_every_earlier
         with pytest.raises(APIError, match="not JSON"):
             await read_all(client)
     assert seen == NUMBERS[:50]
+
+
+async def test_stopping_during_the_first_page_cancels_the_pages_fetched_ahead() -> None:
+    """Prefetch starts with page 1; closing the listing there cancels every request in flight."""
+    cancelled: list[int] = []
+    never = asyncio.Event()
+
+    class SlowAfterPageOne:
+        async def send(self, method: str, url: str, *_: Any) -> Response:
+            page = int(dict(URL(url).query)["page"])
+            if page == 1:
+                return json_response(200, _paged({"page": "1"}))
+            try:
+                await never.wait()
+            except asyncio.CancelledError:
+                cancelled.append(page)
+                raise
+            raise AssertionError("unreachable")
+
+        async def aclose(self) -> None:
+            pass
+
+    async with AsyncClient(
+        AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=SlowAfterPageOne()
+    ) as client:
+        listing = client.numbers.iter(per_page=25, max_concurrency=4)
+        assert (await anext(listing)).e164 == NUMBERS[0]
+        await asyncio.sleep(0)  # the prefetch requests are now waiting on the server
+        await listing.aclose()  # type: ignore[attr-defined]
+
+    assert sorted(cancelled) == [2, 3, 4, 5]
+    assert [task for task in asyncio.all_tasks() if task is not asyncio.current_task()] == []

@@ -14,6 +14,7 @@ from conftest import (
     load_sample,
     no_sleep_policy,
 )
+from multidict import CIMultiDict
 
 from phonenumbers_async import (
     APIError,
@@ -367,6 +368,24 @@ async def test_purchase_answered_200_with_an_unreadable_body_is_still_a_purchase
 
     assert number.e164 == E164
     assert number.account_id == "MA_XXXXXXXX"
+    assert [r.method for r in transport.requests] == ["POST", "GET"]
+
+
+async def test_purchase_with_an_unreadable_answer_and_an_unreadable_listing_is_a_purchase() -> None:
+    """Neither an HTML answer nor a listing with text that is not UTF-8 loses a bought number."""
+    listing = (
+        b'{"items": [{"e164": "' + E164.encode() + b'", "account_id": "MA_XXXXXXXX", '
+        b'"region": "S\xe3o Paulo"}], "page": 1, "per_page": 100, "total": 1}'
+    )
+    transport = FakeTransport(
+        Response(201, CIMultiDict(), b"<html>ok</html>"),
+        Response(200, CIMultiDict(), listing),
+    )
+    client, _ = _recording_client(transport)
+
+    number = await client.numbers.purchase(E164)
+
+    assert number.e164 == E164
     assert [r.method for r in transport.requests] == ["POST", "GET"]
 
 
