@@ -13,8 +13,8 @@ prints the rows that ``python -m benchmarks`` appends to its table (``run()``).
   numbers at 0 ms latency, against ``async for`` on AsyncClient, best of N
   taking turns, each timed from creating its event loop (``asyncio.run`` for
   the async one, the portal thread for the sync one) to closing it. The
-  facade crosses into the loop at most once per page (pages already fetched
-  come together), so the target is sync ≥ 0.8 times the async items/s. Two
+  facade makes no round trip per page: a pump task in the loop hands pages to
+  the calling thread. The target is sync ≥ 0.8 times the async items/s. Two
   more variants split the cost: the whole async listing run as a single
   portal call (a loop in another thread, by itself),
   and every page fetched by one portal call then iterated in the calling

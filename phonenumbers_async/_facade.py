@@ -12,17 +12,20 @@ async core appears here without new code.
   iterator ``X`` that has a page-level twin ``X_pages`` with the same
   parameters is driven through the twin instead, page by page, because a
   round trip costs 100 µs or more: per item, 10,000 numbers would cost a
-  second. The first round trip brings the first page only; each later one
-  brings the next page plus any pages the listing has already prefetched.
+  second. One round trip starts a pump task in the loop that runs the
+  listing at the loop's pace and hands each page to the calling thread (at
+  most ``_AHEAD`` waiting); the calling thread waits only when no page is
+  ready, so a listing is not held up by a round trip per page either.
 
 Stopping a sync generator early (``break``, ``close()``, an exception,
-garbage collection) closes the async generator inside the loop, which
-cancels its prefetching requests.
+garbage collection) stops the pump, which closes the async generator inside
+the loop and so cancels its prefetching requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import functools
@@ -56,8 +59,8 @@ T = TypeVar("T")
 _UNSET: Any = object()
 _DONE: Any = object()
 _PAGES_SUFFIX = "_pages"
-# At most this many elements (pages) are handed over in one crossing.
-_MAX_BATCH = 8
+# At most this many elements (pages) wait, decoded, for the consuming thread.
+_AHEAD = 8
 
 
 def _running_loop() -> bool:
@@ -86,97 +89,106 @@ async def _invoke(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
     return result
 
 
-class _Step:
-    """How one async iterator is being stepped from a sync generator (loop thread only).
+class _Ended:
+    """The last element of a handoff: the listing ended, with ``error`` or without."""
 
-    ``task`` is a crossing in progress (a ``_next_batch`` call); ``ahead`` a
-    step of the iterator started early, that the next crossing collects.
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
+
+
+class _Handoff:
+    """The elements (pages) of one async iterator, passed from the loop to the consuming thread.
+
+    A pump task in the loop runs the iterator at the loop's own pace and
+    ``put``s each element; the consuming thread ``get``s them, waiting only
+    when none is ready. At most ``capacity`` elements wait at once: past that
+    the pump waits for the consumer (so memory stays bounded whatever its
+    speed). Nothing crosses per item, and nothing blocks per page unless the
+    consumer is ahead of the network.
     """
 
-    __slots__ = ("ahead", "eager", "task")
+    __slots__ = ("_items", "_loop", "_ready", "_room", "pump")
 
-    def __init__(self) -> None:
-        self.task: asyncio.Task[Any] | None = None
-        self.ahead: asyncio.Task[Any] | None = None
-        # False until the consumer comes back for a second batch: the first
-        # crossing fetches the first element only, and starts nothing else.
-        self.eager = False
+    def __init__(self, capacity: int) -> None:
+        # Made in the loop's thread: the semaphore belongs to that loop.
+        self._loop = asyncio.get_running_loop()
+        self._room = asyncio.Semaphore(capacity)
+        self._ready = threading.Condition()
+        self._items: collections.deque[Any] = collections.deque()
+        self.pump: asyncio.Task[None] | None = None
+
+    async def put(self, element: Any) -> None:
+        """Hand ``element`` over, once there is room (loop thread)."""
+        await self._room.acquire()
+        self._append(element)
+
+    def end(self, error: BaseException | None) -> None:
+        """Mark the end, after every element put before (loop thread)."""
+        self._append(_Ended(error))
+
+    def _append(self, element: Any) -> None:
+        with self._ready:
+            self._items.append(element)
+            self._ready.notify()
+
+    def get(self) -> Any:
+        """The next element, waiting for it if need be (consuming thread)."""
+        with self._ready:
+            while not self._items:
+                self._ready.wait()
+            element = self._items.popleft()
+        if not isinstance(element, _Ended):
+            self._loop.call_soon_threadsafe(self._room.release)
+        return element
 
 
-async def _step_once(iterator: AsyncIterator[Any]) -> Any:
-    """The next element, or ``_DONE`` (StopAsyncIteration does not cross threads well)."""
+async def _start_pump(iterator: AsyncIterator[Any]) -> _Handoff:
+    """Start running ``iterator`` in the loop; its elements go to the returned handoff."""
+    handoff = _Handoff(_AHEAD)
+    handoff.pump = asyncio.ensure_future(_pump(iterator, handoff))
+    return handoff
+
+
+async def _pump(iterator: AsyncIterator[Any], handoff: _Handoff) -> None:
+    error: BaseException | None = None
     try:
-        return await anext(iterator)
-    except StopAsyncIteration:
-        return _DONE
-
-
-def _mark_retrieved(task: asyncio.Task[Any]) -> None:
-    # An early step may fail with nobody left to collect it (the consumer
-    # stopped): reading the exception keeps asyncio from logging it. A consumer
-    # that does collect the step still gets the exception raised.
-    if not task.cancelled():
-        task.exception()
-
-
-async def _next_batch(iterator: AsyncIterator[Any], step: _Step) -> list[Any]:
-    """The next element, then every further one already available; ``_DONE`` ends the iterator.
-
-    After taking an element, the next step is started at once and given one
-    loop turn: a page the listing has already prefetched completes in it and
-    joins this batch; a page still on the network keeps loading in the loop
-    and the next call collects it. One crossing thus brings back every page
-    that is ready, not just one.
-    """
-    step.task = asyncio.current_task()
-    try:
-        pending, step.ahead = step.ahead, None
-        element = await (pending if pending is not None else _step_once(iterator))
-        batch = [element]
-        if not step.eager:
-            step.eager = True
-            return batch
-        while element is not _DONE and len(batch) < _MAX_BATCH:
-            ahead = step.ahead = asyncio.ensure_future(_step_once(iterator))
-            ahead.add_done_callback(_mark_retrieved)
-            await asyncio.sleep(0)
-            # Not ready, or failed: left for the next call, so that the pages
-            # already in this batch are delivered before the error is raised.
-            if not ahead.done() or ahead.cancelled() or ahead.exception() is not None:
-                break
-            step.ahead = None
-            element = ahead.result()
-            batch.append(element)
-        return batch
+        async for element in iterator:
+            await handoff.put(element)
+    except asyncio.CancelledError:
+        # Stopped by the consumer (who reads no further) or by close(),
+        # whose consumer, if still waiting, learns that the client closed.
+        error = _closed_error()
+        raise
+    except Exception as exc:  # delivered after the elements before it
+        error = exc
     finally:
-        step.task = None
+        try:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()  # a listing stopped early cancels its requests here
+        finally:
+            handoff.end(error)
 
 
-async def _aclose(iterator: AsyncIterator[Any], step: _Step) -> None:
-    """Close an async iterator, first cancelling any step of it that nobody will collect.
-
-    Such steps are a step started early, or a crossing whose caller stopped
-    waiting (Ctrl-C, or close() from another thread); closing the generator
-    under a running step would fail with "asynchronous generator is already
-    running".
-    """
-    for task in (step.task, step.ahead):
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            await asyncio.wait({task})
-    step.ahead = None
-    aclose = getattr(iterator, "aclose", None)
-    if aclose is not None:
-        await aclose()
+async def _stop_pump(handoff: _Handoff) -> None:
+    """Cancel the pump and wait until it has closed its iterator."""
+    pump = handoff.pump
+    if pump is not None and not pump.done():
+        pump.cancel()
+        await asyncio.wait({pump})
 
 
-async def _shutdown(iterators: dict[AsyncIterator[Any], _Step], client: AsyncClient | None) -> None:
-    """Close the iterators still open, then the client's session."""
-    for iterator, step in iterators.items():
-        # Closing every iterator and the session matters more than one
-        # iterator's failure to close cleanly.
+async def _shutdown(
+    iterators: dict[AsyncIterator[Any], _Handoff], client: AsyncClient | None
+) -> None:
+    """Stop the listings still running, then close the client's session."""
+    for handoff in iterators.values():
+        # Stopping every listing and the session matters more than one
+        # listing's failure to close cleanly.
         with contextlib.suppress(Exception):
-            await _aclose(iterator, step)
+            await _stop_pump(handoff)
     if client is not None:
         await client.aclose()
 
@@ -200,7 +212,7 @@ class _Runner:
         self._context: AbstractContextManager[BlockingPortal] | None = None
         self._portal: BlockingPortal | None = None
         self._thread_id: int | None = None
-        self._iterators: dict[AsyncIterator[Any], _Step] = {}
+        self._iterators: dict[AsyncIterator[Any], _Handoff] = {}
 
     def client(self) -> AsyncClient:
         """The root AsyncClient, created inside the loop (with the loop) on first use."""
@@ -261,49 +273,57 @@ class _Runner:
         self,
         iterator: AsyncIterator[Any],
         flatten: bool,
-        call: Callable[..., Any],
+        owner: Client,
     ) -> Iterator[Any]:
         """Drive ``iterator`` from this thread; ``flatten`` yields the items of its pages.
 
-        ``call`` is the owning Client's ``_call``: it refuses once that Client
-        is closed, and holding it keeps a temporary ``Client(...)`` from being
+        ``owner`` is the Client that started the listing: once it is closed
+        (a ``with_options`` copy can be, alone) the listing stops at the next
+        page, and holding it keeps a temporary ``Client(...)`` from being
         finalized (which would stop this loop) while its generator still runs.
         """
-        step = _Step()
+        handoff: _Handoff = owner._call(_start_pump, iterator)
         with self.lock:
-            self._iterators[iterator] = step
-        exhausted = False
+            self._iterators[iterator] = handoff
+        ended = False
         try:
             while True:
-                for element in call(_next_batch, iterator, step):
-                    if element is _DONE:
-                        exhausted = True
-                        return
-                    if flatten:
-                        yield from element.items
-                    else:
-                        yield element
+                if _running_loop():
+                    # Even a page that is ready: the next one would block that loop.
+                    raise _loop_error()
+                if owner._closed:
+                    raise _closed_error()
+                element = handoff.get()
+                if isinstance(element, _Ended):
+                    ended = True
+                    if element.error is not None:
+                        raise element.error
+                    return
+                if flatten:
+                    yield from element.items
+                else:
+                    yield element
         finally:
             with self.lock:
                 self._iterators.pop(iterator, None)
-            if not exhausted:
-                self._close_iterator(iterator, step)
+            if not ended:
+                self._stop_listing(handoff)
 
-    def _close_iterator(self, iterator: AsyncIterator[Any], step: _Step) -> None:
+    def _stop_listing(self, handoff: _Handoff) -> None:
         portal = self._portal
-        if not hasattr(iterator, "aclose") or portal is None or self.closed:
-            return  # nothing to close, or close() and the loop's shutdown deal with it
+        if portal is None or self.closed:
+            return  # close() and the loop's shutdown deal with it
         if threading.get_ident() == self._thread_id:
-            # Collected inside the loop's own thread: blocking here would deadlock.
-            # Cancelling the early step (safe: this is the loop's thread) lets the
-            # generator be collected, and asyncio's finalizer then closes it.
-            if step.ahead is not None:
-                step.ahead.cancel()
+            # Collected inside the loop's own thread: blocking here would
+            # deadlock. Cancelling is safe in this thread; the pump then
+            # closes the iterator itself.
+            if handoff.pump is not None:
+                handoff.pump.cancel()
             return
         try:
-            future = portal.start_task_soon(_aclose, iterator, step)
+            future = portal.start_task_soon(_stop_pump, handoff)
         except RuntimeError:
-            return  # the portal stopped meanwhile; its loop finalized the generator
+            return  # the portal stopped meanwhile; its shutdown stopped the pump
         if not _running_loop():
             # Waiting makes an early stop final: no request of this listing starts afterwards.
             future.result()
@@ -333,7 +353,7 @@ class _Runner:
 def _stop(
     context: AbstractContextManager[BlockingPortal],
     portal: BlockingPortal,
-    iterators: dict[AsyncIterator[Any], _Step],
+    iterators: dict[AsyncIterator[Any], _Handoff],
     client: AsyncClient | None,
 ) -> None:
     try:
@@ -396,7 +416,7 @@ class _SyncResource:
             def items(*args: Any, **kwargs: Any) -> Iterator[Any]:
                 page_method = getattr(resource(), pages_name)
                 iterator = owner._call(_invoke, page_method, args, kwargs)
-                return owner._runner.stream(iterator, True, owner._call)
+                return owner._runner.stream(iterator, True, owner)
 
             wrapper = items
         else:
@@ -404,7 +424,7 @@ class _SyncResource:
             def call(*args: Any, **kwargs: Any) -> Any:
                 result = owner._call(_invoke, getattr(resource(), name), args, kwargs)
                 if isinstance(result, AsyncIterator):
-                    return owner._runner.stream(result, False, owner._call)
+                    return owner._runner.stream(result, False, owner)
                 return result
 
             wrapper = call

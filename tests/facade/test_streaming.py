@@ -37,23 +37,35 @@ def _loop_tasks(client: Client) -> list[str]:
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 2])
-def test_first_item_arrives_without_waiting_for_later_pages(
+def test_a_listing_streams_every_number_once(
     client: Client, control: Control, max_concurrency: int
 ) -> None:
-    """The first item of ``iter()`` comes with page 1 and the prefetch window, not all five."""
+    """``iter()`` over the emulator yields the 50 numbers once each, in five pages."""
     numbers = client.numbers.iter(per_page=PER_PAGE, max_concurrency=max_concurrency)
     first = next(numbers)
     assert isinstance(first, PhoneNumber)
-    assert control.owned_listing_requests() <= 1 + max_concurrency < PAGES
     rest = list(numbers)
-    assert 1 + len(rest) == OWNED
+    assert len({first.e164, *(number.e164 for number in rest)}) == 1 + len(rest) == OWNED
     assert control.owned_listing_requests() >= PAGES
 
 
-def test_iteration_crosses_into_the_loop_once_per_page(
+def test_the_first_item_arrives_while_later_pages_are_held_back(
+    client: Client, gated_listing: _Gate
+) -> None:
+    """The first item comes as soon as page 1 exists; page 2 has not even been produced."""
+    inventory: Any = client.inventory
+    items = inventory.gated(pages=3)
+    assert next(items) == 1
+    assert gated_listing.produced == [1]
+    gated_listing.open(client)
+    assert list(items) == [2, 3, 4, 5, 6]
+    assert gated_listing.produced == [1, 2, 3]
+
+
+def test_iteration_makes_no_round_trip_per_page_or_item(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """50 numbers in pages of 10 take at most 7 loop round trips (start, 5 pages, end), not 50."""
+    """50 numbers in 5 pages take two blocking calls into the loop (start, pump), not 5 or 50."""
     calls: list[str] = []
     original = _Runner.call
 
@@ -64,10 +76,8 @@ def test_iteration_crosses_into_the_loop_once_per_page(
     client.inventory.list()  # starts the loop, outside the count
     monkeypatch.setattr(_Runner, "call", counting)
     assert len(list(client.numbers.iter(per_page=PER_PAGE))) == OWNED
-    assert calls[0] == "_invoke"
-    # The first trip brings page 1 alone; later ones bring every page already fetched.
-    assert calls[1:] == ["_next_batch"] * (len(calls) - 1)
-    assert 3 <= len(calls) <= 1 + PAGES + 1
+    # The pages themselves are handed over by the pump, without a round trip each.
+    assert calls == ["_invoke", "_start_pump"]
 
 
 def _stop_by_break(numbers: Iterator[PhoneNumber], skip: int) -> None:
@@ -122,7 +132,8 @@ def test_stopping_early_closes_the_listing(
     del numbers
     assert _loop_tasks(client) == baseline
     served = control.owned_listing_requests()
-    # Pages 1-3, at most `concurrency` prefetched, and one step started early.
+    # Pages 1-3, and what was fetched ahead: `concurrency` in flight, plus any
+    # pages waiting in the handoff (none here: the consumer keeps up with 150 ms).
     assert 3 <= served <= 3 + concurrency + 1
     control.set_faults(latency_ms=0)
     # A later call runs the loop on; the stopped listing asks for nothing more.
@@ -141,15 +152,16 @@ def test_an_unstarted_iterator_needs_no_closing(client: Client, control: Control
 
 
 def test_page_iterators_are_sync_generators_of_pages(client: Client, control: Control) -> None:
-    """``iter_pages`` streams Page objects, fetching no more than one page ahead (at 1)."""
+    """``iter_pages`` streams Page objects in order; closing it stops the listing for good."""
     pages = client.numbers.iter_pages(per_page=PER_PAGE, max_concurrency=1)
     first = next(pages)
+    assert isinstance(first, Page)
     assert (first.page, len(first.items), first.total) == (1, PER_PAGE, OWNED)
-    assert control.owned_listing_requests() <= 2
     assert next(pages).page == 2
     pages.close()  # type: ignore[attr-defined]
-    # Page 2, and page 3 at most (asked for early, then cancelled by close()).
-    assert 2 <= control.owned_listing_requests() <= 3
+    served = control.owned_listing_requests()
+    client.subaccounts.list()  # the loop runs on; the closed listing asks for nothing more
+    assert control.owned_listing_requests() == served
 
 
 def test_fanout_streams_and_closes(client: Client, control: Control) -> None:
@@ -208,34 +220,101 @@ def _ready_items(self: Inventory, *, pages: int = 20, fail: bool = False) -> Asy
     raise AssertionError("the facade drives the page-level twin")
 
 
+class _Gate:
+    """``inventory.gated(pages=N)``: page 1 at once, the others once ``open`` is called."""
+
+    def __init__(self) -> None:
+        self.produced: list[int] = []
+        self._event: asyncio.Event | None = None
+
+    def pages(self, _: Inventory, *, pages: int) -> AsyncIterator[Page[int]]:
+        async def generate() -> AsyncIterator[Page[int]]:
+            self._event = asyncio.Event()  # made in the loop that waits on it
+            for number in range(1, pages + 1):
+                if number > 1:
+                    await self._event.wait()
+                self.produced.append(number)
+                yield Page(items=(2 * number - 1, 2 * number), page=number, per_page=2)
+
+        return generate()
+
+    def open(self, client: Client) -> None:
+        async def set_event() -> None:
+            assert self._event is not None
+            self._event.set()
+
+        client._runner.call(set_event)
+
+
 @pytest.fixture
-def ready_listing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """``inventory.ready`` (and ``ready_pages``): pages that need no waiting; returns the
-    sizes of the batches handed over."""
-    monkeypatch.setattr(Inventory, "ready_pages", _ready_pages, raising=False)
+def gated_listing(monkeypatch: pytest.MonkeyPatch) -> _Gate:
+    """``inventory.gated`` (and ``gated_pages``), a listing held back after its first page."""
+    gate = _Gate()
+
+    def gated_pages(self: Inventory, *, pages: int) -> AsyncIterator[Page[int]]:
+        return gate.pages(self, pages=pages)
+
+    def gated(self: Inventory, *, pages: int) -> AsyncIterator[int]:
+        raise AssertionError("the facade drives the page-level twin")
+
+    monkeypatch.setattr(Inventory, "gated_pages", gated_pages, raising=False)
+    monkeypatch.setattr(Inventory, "gated", gated, raising=False)
+    return gate
+
+
+class _Produced:
+    """How many pages a ``ready`` listing has produced so far."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@pytest.fixture
+def ready_listing(monkeypatch: pytest.MonkeyPatch) -> _Produced:
+    """``inventory.ready`` (and ``ready_pages``): pages that need no waiting."""
+    produced = _Produced()
+
+    def counted_pages(
+        self: Inventory, *, pages: int = 20, fail: bool = False
+    ) -> AsyncIterator[Page[int]]:
+        async def generate() -> AsyncIterator[Page[int]]:
+            async for page in _ready_pages(self, pages=pages, fail=fail):
+                produced.count += 1
+                yield page
+
+        return generate()
+
+    monkeypatch.setattr(Inventory, "ready_pages", counted_pages, raising=False)
     monkeypatch.setattr(Inventory, "ready", _ready_items, raising=False)
-    sizes: list[int] = []
-    original = _facade._next_batch
-
-    async def recording(iterator: AsyncIterator[Any], step: Any) -> list[Any]:
-        batch = await original(iterator, step)
-        sizes.append(len(batch))
-        return batch
-
-    monkeypatch.setattr(_facade, "_next_batch", recording)
-    return sizes
+    return produced
 
 
-def test_ready_pages_cross_together_in_order(client: Client, ready_listing: list[int]) -> None:
-    """Pages already available come back several per round trip (at most 8), in order."""
+def test_ready_pages_are_handed_over_in_order(client: Client, ready_listing: _Produced) -> None:
+    """Pages that need no waiting all arrive, in order."""
     inventory: Any = client.inventory
     assert list(inventory.ready(pages=20)) == list(range(1, 41))
-    assert ready_listing[0] == 1  # the first round trip brings the first page only
-    assert max(ready_listing) == 8
-    assert len(ready_listing) < 20
+    assert ready_listing.count == 20
 
 
-def test_an_error_comes_after_the_pages_before_it(client: Client, ready_listing: list[int]) -> None:
+def test_a_slow_consumer_holds_a_bounded_number_of_pages(
+    client: Client, ready_listing: _Produced
+) -> None:
+    """However slow the consumer, the pump runs at most ``_AHEAD`` pages ahead of it."""
+    inventory: Any = client.inventory
+    items = inventory.ready(pages=50)
+    assert next(items) == 1
+    # Give the pump every chance to run ahead (it needs no network here).
+    for _ in range(200):
+        if ready_listing.count > _facade._AHEAD:
+            break
+        threading.Event().wait(0.01)
+    threading.Event().wait(0.05)
+    # Page 1 (being read), the pages waiting, and one more held by the pump.
+    assert _facade._AHEAD + 1 <= ready_listing.count <= _facade._AHEAD + 2
+    assert list(items) == list(range(2, 101))
+
+
+def test_an_error_comes_after_the_pages_before_it(client: Client, ready_listing: _Produced) -> None:
     """A listing failing after some pages delivers every earlier item, then raises."""
     inventory: Any = client.inventory
     seen: list[int] = []
