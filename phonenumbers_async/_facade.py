@@ -101,68 +101,111 @@ class _Ended:
 class _Handoff:
     """The elements (pages) of one async iterator, passed from the loop to the consuming thread.
 
-    A pump task in the loop runs the iterator at the loop's own pace and
-    ``put``s each element; the consuming thread ``get``s them, waiting only
-    when none is ready. At most ``capacity`` elements wait at once: past that
-    the pump waits for the consumer (so memory stays bounded whatever its
-    speed). Nothing crosses per item, and nothing blocks per page unless the
-    consumer is ahead of the network.
+    A pump task in the loop runs the iterator and appends each element; the
+    consuming thread ``get``s them, waiting only when none is ready. The pump
+    produces an element only with a slot: the first one has a slot from the
+    start; when the consumer comes back for the second, it grants ``ahead``
+    more, and one more for every element it takes after that. So a consumer
+    that reads one page and stops has caused no more than the listing itself
+    fetches ahead, and a consumer that reads on finds the next pages ready, at
+    most ``ahead`` of them waiting (memory stays bounded however slow it is).
+    Nothing crosses per item, and nothing blocks per page unless the consumer
+    is ahead of the network.
     """
 
-    __slots__ = ("_items", "_loop", "_ready", "_room", "pump")
+    __slots__ = ("_ahead", "_items", "_loop", "_ready", "_slots", "_taken", "pump")
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, ahead: int) -> None:
         # Made in the loop's thread: the semaphore belongs to that loop.
         self._loop = asyncio.get_running_loop()
-        self._room = asyncio.Semaphore(capacity)
+        self._slots = asyncio.Semaphore(1)
+        self._ahead = ahead
         self._ready = threading.Condition()
         self._items: collections.deque[Any] = collections.deque()
+        self._taken = 0  # consuming thread only
         self.pump: asyncio.Task[None] | None = None
 
-    async def put(self, element: Any) -> None:
-        """Hand ``element`` over, once there is room (loop thread)."""
-        await self._room.acquire()
-        self._append(element)
+    async def slot(self) -> None:
+        """Wait until the consumer wants another element (loop thread)."""
+        await self._slots.acquire()
 
-    def end(self, error: BaseException | None) -> None:
-        """Mark the end, after every element put before (loop thread)."""
-        self._append(_Ended(error))
-
-    def _append(self, element: Any) -> None:
+    def put(self, element: Any) -> None:
+        """Hand ``element`` over (loop thread, after ``slot``)."""
         with self._ready:
             self._items.append(element)
             self._ready.notify()
 
+    def end(self, error: BaseException | None) -> None:
+        """Mark the end, after every element put before (loop thread)."""
+        self.put(_Ended(error))
+
     def get(self) -> Any:
         """The next element, waiting for it if need be (consuming thread)."""
+        if self._taken == 1:
+            self._grant(self._ahead)  # reading on: let the pump run ahead
         with self._ready:
             while not self._items:
                 self._ready.wait()
             element = self._items.popleft()
-        if not isinstance(element, _Ended):
-            self._loop.call_soon_threadsafe(self._room.release)
+        self._taken += 1
+        if self._taken > 1 and not isinstance(element, _Ended):
+            self._grant(1)
         return element
 
+    def _grant(self, count: int) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: no pump to grant to
+            self._loop.call_soon_threadsafe(self._release, count)
 
-async def _start_pump(iterator: AsyncIterator[Any]) -> _Handoff:
-    """Start running ``iterator`` in the loop; its elements go to the returned handoff."""
+    def _release(self, count: int) -> None:
+        for _ in range(count):
+            self._slots.release()
+
+
+async def _start_pump(
+    iterator: AsyncIterator[Any], register: Callable[[AsyncIterator[Any], _Handoff], None]
+) -> _Handoff:
+    """Start running ``iterator`` in the loop; its elements go to the returned handoff.
+
+    The handoff is registered here, in the loop, so that ``close()`` stops the
+    pump even if the caller never receives it (interrupted while waiting).
+    """
     handoff = _Handoff(_AHEAD)
+    register(iterator, handoff)
     handoff.pump = asyncio.ensure_future(_pump(iterator, handoff))
+    handoff.pump.add_done_callback(_mark_retrieved)
     return handoff
+
+
+def _mark_retrieved(task: asyncio.Task[None]) -> None:
+    # A pump's own failure (its iterator failing to close) is raised to
+    # whoever stops it; when nobody does, reading it here keeps asyncio from
+    # logging "exception was never retrieved".
+    if not task.cancelled():
+        task.exception()
 
 
 async def _pump(iterator: AsyncIterator[Any], handoff: _Handoff) -> None:
     error: BaseException | None = None
     try:
-        async for element in iterator:
-            await handoff.put(element)
-    except asyncio.CancelledError:
-        # Stopped by the consumer (who reads no further) or by close(),
-        # whose consumer, if still waiting, learns that the client closed.
-        error = _closed_error()
-        raise
-    except Exception as exc:  # delivered after the elements before it
+        while True:
+            await handoff.slot()
+            try:
+                element = await anext(iterator)
+            except StopAsyncIteration:
+                break
+            handoff.put(element)
+    except asyncio.CancelledError as exc:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            # Stopped by the consumer (who reads no further) or by close(),
+            # whose consumer, if still waiting, learns that the client closed.
+            error = _closed_error()
+            raise
+        error = exc  # the listing itself was cancelled: its consumer sees that
+    except BaseException as exc:  # delivered after the elements before it
         error = exc
+        if not isinstance(exc, Exception):
+            raise
     finally:
         try:
             aclose = getattr(iterator, "aclose", None)
@@ -173,11 +216,16 @@ async def _pump(iterator: AsyncIterator[Any], handoff: _Handoff) -> None:
 
 
 async def _stop_pump(handoff: _Handoff) -> None:
-    """Cancel the pump and wait until it has closed its iterator."""
+    """Cancel the pump, wait until it has closed its iterator, and raise what that raised."""
     pump = handoff.pump
-    if pump is not None and not pump.done():
+    if pump is None:
+        return
+    if not pump.done():
         pump.cancel()
         await asyncio.wait({pump})
+    error = None if pump.cancelled() else pump.exception()
+    if error is not None:
+        raise error
 
 
 async def _shutdown(
@@ -282,16 +330,14 @@ class _Runner:
         page, and holding it keeps a temporary ``Client(...)`` from being
         finalized (which would stop this loop) while its generator still runs.
         """
-        handoff: _Handoff = owner._call(_start_pump, iterator)
-        with self.lock:
-            self._iterators[iterator] = handoff
+        handoff: _Handoff = owner._call(_start_pump, iterator, self._register)
         ended = False
         try:
             while True:
                 if _running_loop():
                     # Even a page that is ready: the next one would block that loop.
                     raise _loop_error()
-                if owner._closed:
+                if owner._closed or self.closed:
                     raise _closed_error()
                 element = handoff.get()
                 if isinstance(element, _Ended):
@@ -308,6 +354,12 @@ class _Runner:
                 self._iterators.pop(iterator, None)
             if not ended:
                 self._stop_listing(handoff)
+
+    def _register(self, iterator: AsyncIterator[Any], handoff: _Handoff) -> None:
+        with self.lock:
+            if self.closed:
+                raise _closed_error()
+            self._iterators[iterator] = handoff
 
     def _stop_listing(self, handoff: _Handoff) -> None:
         portal = self._portal

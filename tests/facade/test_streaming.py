@@ -7,11 +7,12 @@ import gc
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from phonenumbers_async import Client, NotFound, Page, PhoneNumber, _facade
+from phonenumbers_async import Client, ClientClosedError, NotFound, Page, PhoneNumber, _facade
 from phonenumbers_async._facade import _Runner
 from phonenumbers_async._resources.inventory import Inventory
 
@@ -55,7 +56,8 @@ def test_the_first_item_arrives_while_later_pages_are_held_back(
     """The first item comes as soon as page 1 exists; page 2 has not even been produced."""
     inventory: Any = client.inventory
     items = inventory.gated(pages=3)
-    assert next(items) == 1
+    with ThreadPoolExecutor(1) as pool:  # waiting for page 2 would hang: fail instead
+        assert pool.submit(next, items).result(timeout=5) == 1
     assert gated_listing.produced == [1]
     gated_listing.open(client)
     assert list(items) == [2, 3, 4, 5, 6]
@@ -302,16 +304,40 @@ def test_a_slow_consumer_holds_a_bounded_number_of_pages(
     """However slow the consumer, the pump runs at most ``_AHEAD`` pages ahead of it."""
     inventory: Any = client.inventory
     items = inventory.ready(pages=50)
-    assert next(items) == 1
+    assert [next(items) for _ in range(3)] == [1, 2, 3]  # reading on into page 2
     # Give the pump every chance to run ahead (it needs no network here).
     for _ in range(200):
-        if ready_listing.count > _facade._AHEAD:
+        if ready_listing.count >= 2 + _facade._AHEAD:
             break
         threading.Event().wait(0.01)
     threading.Event().wait(0.05)
-    # Page 1 (being read), the pages waiting, and one more held by the pump.
-    assert _facade._AHEAD + 1 <= ready_listing.count <= _facade._AHEAD + 2
-    assert list(items) == list(range(2, 101))
+    # Pages 1 and 2 (taken), and the pages waiting for the consumer.
+    assert ready_listing.count == 2 + _facade._AHEAD
+    assert list(items) == list(range(4, 101))
+
+
+def test_a_consumer_that_stops_on_the_first_page_causes_no_run_ahead(
+    client: Client, ready_listing: _Produced
+) -> None:
+    """Reading one page and stopping produces that page only: the pump waits to be asked."""
+    inventory: Any = client.inventory
+    items = inventory.ready(pages=50)
+    assert next(items) == 1
+    threading.Event().wait(0.05)  # time the pump would use to run ahead, if it did
+    assert ready_listing.count == 1
+    items.close()
+
+
+@pytest.mark.parametrize("max_concurrency", [1, 2])
+def test_stopping_after_the_first_item_fetched_only_the_prefetch_window(
+    client: Client, control: Control, max_concurrency: int
+) -> None:
+    """One item read: page 1 and the listing's own prefetch, never the facade's run-ahead."""
+    numbers = client.numbers.iter(per_page=PER_PAGE, max_concurrency=max_concurrency)
+    assert isinstance(next(numbers), PhoneNumber)
+    threading.Event().wait(0.05)  # the prefetched requests reach the server
+    numbers.close()  # type: ignore[attr-defined]
+    assert control.owned_listing_requests() <= 1 + max_concurrency < PAGES
 
 
 def test_an_error_comes_after_the_pages_before_it(client: Client, ready_listing: _Produced) -> None:
@@ -321,3 +347,63 @@ def test_an_error_comes_after_the_pages_before_it(client: Client, ready_listing:
     with pytest.raises(NotFound):
         seen.extend(inventory.ready(pages=3, fail=True))  # keeps what came before the error
     assert seen == [1, 2, 3, 4, 5, 6]
+
+
+def _failing_pages(self: Inventory, *, how: str) -> AsyncIterator[Page[int]]:
+    async def generate() -> AsyncIterator[Page[int]]:
+        try:
+            for number in range(1, 50):
+                yield Page(items=(number,), page=number, per_page=1)
+                if how == "cancelled" and number == 2:
+                    raise asyncio.CancelledError  # the listing's own, not a stop
+        finally:
+            if how == "cleanup":
+                raise RuntimeError("cleanup failed")
+
+    return generate()
+
+
+def _failing_items(self: Inventory, *, how: str) -> AsyncIterator[int]:
+    raise AssertionError("the facade drives the page-level twin")
+
+
+@pytest.fixture
+def failing_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``inventory.failing(how=…)``: a listing whose cleanup fails, or that cancels itself."""
+    monkeypatch.setattr(Inventory, "failing_pages", _failing_pages, raising=False)
+    monkeypatch.setattr(Inventory, "failing", _failing_items, raising=False)
+
+
+@pytest.mark.usefixtures("failing_listing")
+def test_a_listing_that_fails_to_close_raises_to_whoever_stops_it(client: Client) -> None:
+    """Its error reaches close(), and nothing is logged as never retrieved."""
+    inventory: Any = client.inventory
+    items = inventory.failing(how="cleanup")
+    assert next(items) == 1
+    with pytest.raises(RuntimeError, match="cleanup failed"):
+        items.close()
+    assert client.inventory.list().total is not None  # the client goes on
+
+
+@pytest.mark.usefixtures("failing_listing")
+def test_a_listing_cancelled_from_inside_is_not_reported_as_a_closed_client(
+    client: Client,
+) -> None:
+    """Its own CancelledError comes after the pages before it; the client stays open."""
+    inventory: Any = client.inventory
+    seen: list[int] = []
+    with pytest.raises(asyncio.CancelledError):
+        seen.extend(inventory.failing(how="cancelled"))
+    assert seen == [1, 2]
+    assert client.inventory.list().total is not None
+
+
+def test_a_copy_goes_on_listing_only_while_its_parent_is_open(client: Client) -> None:
+    """A with_options copy's listing says the client closed once the parent closes."""
+    copy = client.with_options(timeout=5)
+    numbers = copy.numbers.iter(per_page=PER_PAGE)
+    for _ in range(2 * PER_PAGE):  # reading on: the pump runs ahead
+        next(numbers)
+    client.close()
+    with pytest.raises(ClientClosedError, match="the client is closed"):
+        list(numbers)
