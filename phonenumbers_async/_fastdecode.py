@@ -26,8 +26,9 @@ differently, ``Decimal("1.10")`` against ``Decimal("1.1")``.
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
+
+import attrs
 
 from ._convert import converter
 from ._models import EMPTY_EXTRA, Capabilities, NumberStatus, PhoneNumber
@@ -45,51 +46,39 @@ def _build() -> Callable[[bytes], NumberPage | None]:
     # which reads it as UTC.
     Timestamp = Annotated[datetime, msgspec.Meta(tz=True)]  # a type alias
 
-    class WireCapabilities(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-        voice: bool = False
-        sms: bool = False
-        mms: bool = False
-        fax: bool = False
-
-    # Field for field the attributes of PhoneNumber, plus the other owner key.
-    # Structs are never kept: each becomes a PhoneNumber at once.
-    class WireNumber(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-        e164: str
-        id: str | None = None
-        # UNSET tells an absent key from a null one, as the alias rule needs.
-        account_id: str | msgspec.UnsetType | None = msgspec.UNSET
-        country: str | None = None
-        region: str | None = None
-        capabilities: WireCapabilities | None = None
-        status: str | None = None
-        provider: str | None = None
-        provider_ref: str | None = None
-        setup_fee: Decimal | None = None
-        monthly_fee: Decimal | None = None
-        currency: str | None = None
-        application_id: str | None = None
-        trunk_group_id: str | None = None
-        voice_enabled: bool | None = None
-        is_blocked: bool | None = None
-        is_trial_number: bool | None = None
-        aadhaar_verification_required: bool | None = None
-        aadhaar_verified: bool | None = None
-        tags: tuple[str, ...] = ()
-        source: str | None = None
-        minimum_commitment_months: int | None = None
-        purchased_at: Timestamp | None = None
-        released_at: Timestamp | None = None
-        created_at: Timestamp | None = None
-        updated_at: Timestamp | None = None
-        last_billing_date: Timestamp | None = None
-        next_billing_date: Timestamp | None = None
-        auth_id: str | None = None
+    WireCapabilities = msgspec.defstruct(
+        "WireCapabilities",
+        _wire_fields(Capabilities, {}),
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    # Field for field the attributes of PhoneNumber (read off the model, so
+    # the two cannot drift apart), plus the other owner key. Structs are never
+    # kept: each becomes a PhoneNumber at once.
+    wire_types = {
+        datetime | None: Timestamp | None,
+        NumberStatus | None: str | None,  # unknown statuses are kept: converted below
+        Capabilities | None: WireCapabilities | None,
+    }
+    WireNumber = msgspec.defstruct(
+        "WireNumber",
+        [
+            # UNSET tells an absent key from a null one, as the alias rule needs.
+            ("account_id", str | msgspec.UnsetType | None, msgspec.UNSET)
+            if field[0] == "account_id"
+            else field
+            for field in _wire_fields(PhoneNumber, wire_types)
+        ]
+        + [("auth_id", str | None, None)],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
 
     # The documented envelope keys only: another key may hold anything (text
     # that is not UTF-8, a number out of range) that the general decoder
     # would refuse, so a page with one goes there.
     class Envelope(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-        items: list[WireNumber]
+        items: list[WireNumber]  # type: ignore[valid-type]  # a Struct made at run time
         page: Any = None
         per_page: Any = None
         limit: Any = None
@@ -105,7 +94,9 @@ def _build() -> Callable[[bytes], NumberPage | None]:
     # whichever path decoded it. Capability sets get a cache of their own.
     status_hook = converter.get_structure_hook(NumberStatus)
     statuses: dict[Any, NumberStatus] = getattr(status_hook, "cache", {})
-    capability_sets: dict[tuple[bool, bool, bool, bool], Capabilities] = {}
+    capability_sets: dict[tuple[Any, ...], Capabilities] = {}
+    as_tuple = msgspec.structs.astuple
+    capability_names = [name for name, *_ in _wire_fields(Capabilities, {})]
 
     def number(wire: Any) -> PhoneNumber:
         values = as_dict(wire)
@@ -117,15 +108,10 @@ def _build() -> Callable[[bytes], NumberPage | None]:
             values["status"] = statuses.get(status) or status_hook(status, NumberStatus)
         wire_capabilities = wire.capabilities
         if wire_capabilities is not None:
-            key = (
-                wire_capabilities.voice,
-                wire_capabilities.sms,
-                wire_capabilities.mms,
-                wire_capabilities.fax,
-            )
+            key = as_tuple(wire_capabilities)
             capabilities = capability_sets.get(key)
             if capabilities is None:
-                capabilities = Capabilities(voice=key[0], sms=key[1], mms=key[2], fax=key[3])
+                capabilities = Capabilities(**dict(zip(capability_names, key, strict=True)))
                 if len(capability_sets) < 64:
                     capability_sets[key] = capabilities
             values["capabilities"] = capabilities
@@ -153,6 +139,20 @@ def _build() -> Callable[[bytes], NumberPage | None]:
         }
 
     return decode
+
+
+def _wire_fields(model: type, wire_types: dict[Any, Any]) -> list[tuple[Any, ...]]:
+    """``(name, type[, default])`` for each attribute of ``model`` but ``extra``."""
+    fields: list[tuple[Any, ...]] = []
+    for field in attrs.fields(attrs.resolve_types(model)):
+        if field.name == "extra":
+            continue
+        wire_type = wire_types.get(field.type, field.type)
+        if field.default is attrs.NOTHING:
+            fields.append((field.name, wire_type))
+        else:
+            fields.append((field.name, wire_type, field.default))
+    return fields
 
 
 decode_number_page_fast: Callable[[bytes], NumberPage | None] | None
