@@ -145,6 +145,10 @@ def decode_json(body: bytes) -> Any:
     return loads(body) if body else None
 
 
+# What structuring raises for JSON that is not the object it should be.
+_UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+
 def _decode_answer(body: bytes) -> Any:
     """The JSON of a successful answer; a body that is not JSON is an APIError."""
     try:
@@ -170,7 +174,7 @@ def _page_of(
         )
     try:
         items = tuple(map(structure, raw[key], repeat(None)))
-    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+    except _UNREADABLE as exc:
         raise errors.APIError(
             f"unexpected response: an item of {key!r} could not be read ({exc})",
             status=200,
@@ -223,7 +227,7 @@ def decode_subaccount(body: bytes) -> SubAccount:
     raw = _decode_answer(body)
     try:
         return structure_subaccount(raw, None)
-    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+    except _UNREADABLE as exc:
         raise errors.APIError(
             f"unexpected response: the sub-account could not be read ({exc})", status=200, body=raw
         ) from exc
