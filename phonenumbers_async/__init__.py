@@ -2,41 +2,95 @@
 
 ``AsyncClient`` is the client; ``Client`` is the same client for synchronous
 code. Models, errors and the retry policy are re-exported here.
+
+The names are loaded on first use (PEP 562), so importing a part of the
+package that does not need the client (``phonenumbers_async.emulator``) does
+not load it.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from . import errors
-from ._client import AsyncClient
-from ._config import ClientConfig
-from ._convert import converter
-from ._facade import Client
-from ._models import Capabilities, NumberStatus, Page, PhoneNumber, SubAccount
-from ._retry import RetryPolicy
-from ._sansio import Response
-from ._transport import AiohttpTransport, Timeouts, Transport
-from .errors import (
-    APIError,
-    AuthenticationFailed,
-    BadRequest,
-    ClientClosedError,
-    ConfigurationError,
-    Conflict,
-    CoolOffInEffect,
-    EventLoopError,
-    FanOutError,
-    InsufficientBalance,
-    NotFound,
-    PermissionDenied,
-    PhoneNumbersError,
-    PurchaseOutcomeUnknown,
-    RateLimited,
-    RequestTimeout,
-    ServerError,
-    TransportError,
-    Unprocessable,
-    ValidationError,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from . import errors
+    from ._client import AsyncClient
+    from ._config import ClientConfig
+    from ._convert import converter
+    from ._facade import Client
+    from ._models import Capabilities, NumberStatus, Page, PhoneNumber, SubAccount
+    from ._retry import RetryPolicy
+    from ._sansio import Response
+    from ._transport import AiohttpTransport, Timeouts, Transport
+    from .errors import (
+        APIError,
+        AuthenticationFailed,
+        BadRequest,
+        ClientClosedError,
+        ConfigurationError,
+        Conflict,
+        CoolOffInEffect,
+        EventLoopError,
+        FanOutError,
+        InsufficientBalance,
+        NotFound,
+        PermissionDenied,
+        PhoneNumbersError,
+        PurchaseOutcomeUnknown,
+        RateLimited,
+        RequestTimeout,
+        ServerError,
+        TransportError,
+        Unprocessable,
+        ValidationError,
+    )
+
+# Each public name and the module that defines it.
+_HOMES: dict[str, str] = {
+    "errors": ".errors",
+    "AsyncClient": "._client",
+    "ClientConfig": "._config",
+    "converter": "._convert",
+    "Client": "._facade",
+    "Capabilities": "._models",
+    "NumberStatus": "._models",
+    "Page": "._models",
+    "PhoneNumber": "._models",
+    "SubAccount": "._models",
+    "RetryPolicy": "._retry",
+    "Response": "._sansio",
+    "AiohttpTransport": "._transport",
+    "Timeouts": "._transport",
+    "Transport": "._transport",
+    **{
+        name: ".errors"
+        for name in (
+            "APIError",
+            "AuthenticationFailed",
+            "BadRequest",
+            "ClientClosedError",
+            "ConfigurationError",
+            "Conflict",
+            "CoolOffInEffect",
+            "EventLoopError",
+            "FanOutError",
+            "InsufficientBalance",
+            "NotFound",
+            "PermissionDenied",
+            "PhoneNumbersError",
+            "PurchaseOutcomeUnknown",
+            "RateLimited",
+            "RequestTimeout",
+            "ServerError",
+            "TransportError",
+            "Unprocessable",
+            "ValidationError",
+        )
+    },
+}
 
 __all__ = [
     "APIError",
@@ -76,3 +130,17 @@ __all__ = [
     "converter",
     "errors",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(home, __name__)
+    value = module if name == "errors" else getattr(module, name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

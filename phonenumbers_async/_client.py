@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp
 import attrs
 
-from . import __version__
 from ._config import ClientConfig
 from ._ratelimit import RateLimiter
 from ._resources.inventory import Inventory
@@ -19,6 +18,7 @@ from ._resources.subaccounts import SubAccounts
 from ._retry import RetryPolicy, is_ambiguous_status
 from ._sansio import Request, Response, error_from_response
 from ._transport import AiohttpTransport, Timeouts, Transport
+from ._version import __version__
 from .errors import TransportError
 
 __all__ = ["AsyncClient", "SendResult"]

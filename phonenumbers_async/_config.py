@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import attrs
 
+from ._net import is_loopback_host
 from ._validation import check_auth_id
 from .errors import ConfigurationError, ValidationError
 
@@ -18,16 +18,6 @@ DEFAULT_BASE_URL = "https://api.vobiz.ai/api"
 ENV_AUTH_ID = "VOBIZ_AUTH_ID"
 ENV_AUTH_TOKEN = "VOBIZ_AUTH_TOKEN"
 ENV_BASE_URL = "VOBIZ_BASE_URL"
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names this machine (localhost, 127.0.0.0/8, ::1)."""
-    if host.lower() in {"localhost", "localhost."}:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_base_url(base_url: str, *, allow_http: bool) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import hmac
-import ipaddress
 import logging
 import random
 import re
@@ -18,6 +17,7 @@ from typing import Any, NoReturn
 
 from aiohttp import web
 
+from .._net import is_loopback_host
 from ._clock import Clock, format_ts, parse_ts
 from ._faults import FaultError, Faults
 from ._seed import COUNTRIES, generate_numbers, make_auth_id, make_token, make_uuid
@@ -923,20 +923,10 @@ async def _outer_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-def is_loopback(remote: str | None) -> bool:
-    """Whether a peer address is the local machine (a Unix socket counts)."""
-    if not remote:
-        return True
-    try:
-        return ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
-
-
 @web.middleware
 async def _control_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The control API answers loopback peers only."""
-    if request.path.startswith("/_emulator") and not is_loopback(request.remote):
+    if request.path.startswith("/_emulator") and not is_loopback_host(request.remote):
         return flat(403, "forbidden", "the control API is only available from loopback")
     return await handler(request)
 

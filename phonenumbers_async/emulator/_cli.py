@@ -12,7 +12,8 @@ import sqlite3
 import sys
 from decimal import Decimal, InvalidOperation
 
-from ._server import _is_loopback_host, run_emulator
+from .._net import is_loopback_host
+from ._server import run_emulator
 
 __all__ = ["build_parser", "main"]
 
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
     """
     parser = build_parser(prog)
     args = parser.parse_args(argv)
-    if not _is_loopback_host(args.host) and not args.allow_remote:
+    if not is_loopback_host(args.host) and not args.allow_remote:
         parser.error(f"--host {args.host} is not a loopback address; add --allow-remote to use it")
     logging.basicConfig(
         level=logging.INFO if args.access_log else logging.WARNING,

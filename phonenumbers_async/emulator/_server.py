@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import ipaddress
 import logging
 import os
 import random
@@ -18,6 +17,7 @@ from typing import TypedDict, Unpack
 
 from aiohttp import web
 
+from .._net import is_loopback_host
 from ._app import create_app
 from ._clock import Clock
 from ._faults import Faults
@@ -94,15 +94,6 @@ class EmulatorOptions(TypedDict, total=False):
     seed: int | None
     allow_remote: bool
     access_log: bool
-
-
-def _is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _balance(value: Decimal | int | str | None) -> Decimal:
@@ -231,7 +222,7 @@ async def run_emulator(
     With ``db_path`` the state lives in that SQLite file and survives a
     restart (an existing file is reused, not re-seeded); otherwise in memory.
     """
-    if not _is_loopback_host(host) and not allow_remote:
+    if not is_loopback_host(host) and not allow_remote:
         raise ValueError(f"refusing to listen on non-loopback host {host!r} without allow_remote")
     path = os.fspath(db_path) if db_path is not None else None
     store = Store(path)

@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from phonenumbers_async._net import is_loopback_host as is_loopback
 from phonenumbers_async.emulator import EmulatorControl, EmulatorControlError, EmulatorInfo
-from phonenumbers_async.emulator._app import is_loopback
 
 from ._helpers import Api, assert_flat
 
@@ -176,11 +176,13 @@ async def test_control_api_needs_no_auth_and_is_not_under_api(api: Api) -> None:
 
 
 def test_loopback_detection() -> None:
-    """Loopback peers (IPv4, IPv6, a Unix socket) pass; others do not."""
+    """Loopback peers (IPv4, IPv6, IPv4-mapped) pass; others, and an empty peer, do not."""
     assert is_loopback("127.0.0.1")
     assert is_loopback("127.8.9.10")
     assert is_loopback("::1")
-    assert is_loopback(None)
+    assert not is_loopback(None)
+    assert not is_loopback("")
+    assert is_loopback("::ffff:127.0.0.1")
     assert not is_loopback("10.1.2.3")
     assert not is_loopback("192.168.0.5")
     assert not is_loopback("not-an-ip")
