@@ -363,6 +363,25 @@ def _page(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> 
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
+def _search_param(request: web.Request) -> str | None:
+    """The ``search`` filter of a listing: digits of a number, optionally after ``+``."""
+    search = request.query.get("search") or None
+    if search is not None and search.startswith(" "):
+        # An unencoded "+" in a query string arrives as a space.
+        search = "+" + search.strip()
+    if search is not None and not _SEARCH.match(search):
+        _fail(
+            envelope(
+                request,
+                400,
+                "search must be digits of an E.164 number",
+                code="INVALID_PARAMETER",
+                details={"parameter": "search", "value": search[:64]},
+            )
+        )
+    return search
+
+
 async def list_numbers(request: web.Request) -> web.Response:
     """GET /v1/account/{auth_id}/numbers"""
     state = _state(request)
@@ -374,7 +393,9 @@ async def list_numbers(request: web.Request) -> web.Response:
     if include and is_master:
         subs, _ = state.store.subaccounts(account["auth_id"])
         owners += [sub["auth_id"] for sub in subs]
-    rows, total = state.store.list_numbers(owners, limit=per_page, offset=(page - 1) * per_page)
+    rows, total = state.store.list_numbers(
+        owners, search=_search_param(request), limit=per_page, offset=(page - 1) * per_page
+    )
     owner_key = state.faults.config.owner_key
     items = [number_to_wire(row, owner_key=owner_key) for row in rows]
     return _json(_page(items, page, per_page, total))
@@ -396,20 +417,7 @@ async def list_inventory(request: web.Request) -> web.Response:
                 details={"parameter": "country", "value": country[:64]},
             )
         )
-    search = request.query.get("search") or None
-    if search is not None and search.startswith(" "):
-        # An unencoded "+" in a query string arrives as a space.
-        search = "+" + search.strip()
-    if search is not None and not _SEARCH.match(search):
-        _fail(
-            envelope(
-                request,
-                400,
-                "search must be digits of an E.164 number",
-                code="INVALID_PARAMETER",
-                details={"parameter": "search", "value": search[:64]},
-            )
-        )
+    search = _search_param(request)
     rows, total = state.store.list_inventory(
         country=country, search=search, limit=per_page, offset=(page - 1) * per_page
     )

@@ -453,15 +453,19 @@ class Store:
         return _number_out(rows[0]) if rows else None
 
     def list_numbers(
-        self, owners: list[str], *, limit: int, offset: int
+        self, owners: list[str], *, search: str | None = None, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        """The numbers owned by any of ``owners``, ordered by E.164, and the total."""
+        """Numbers owned by any of ``owners`` (containing ``search``), by E.164, and the total."""
         marks = ", ".join("?" for _ in owners)
         where = f"owner IN ({marks})"
-        total = int(self._query(f"SELECT COUNT(*) FROM numbers WHERE {where}", owners)[0][0])
+        params: list[Any] = list(owners)
+        if search:
+            where += " AND instr(e164, ?) > 0"
+            params.append(search)
+        total = int(self._query(f"SELECT COUNT(*) FROM numbers WHERE {where}", params)[0][0])
         rows = self._query(
             f"SELECT * FROM numbers WHERE {where} ORDER BY e164 LIMIT ? OFFSET ?",
-            (*owners, limit, offset),
+            (*params, limit, offset),
         )
         return [_number_out(row) for row in rows], total
 

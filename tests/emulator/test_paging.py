@@ -137,3 +137,17 @@ async def test_inventory_excludes_owned_numbers(api: Api) -> None:
     items = await api.inventory()
     assert len(items) == 29
     assert bought["e164"] not in {item["e164"] for item in items}
+
+
+async def test_own_numbers_can_be_searched(api: Api) -> None:
+    """`search` filters the account's own numbers (a part of the E.164), and `total` follows it."""
+    bought = [await api.buy(), await api.buy()]
+    wanted = bought[0]["e164"]
+    reply = await api.call(
+        "GET",
+        f"/v1/account/{api.info.auth_id}/numbers",
+        params={"search": wanted, "include_subaccounts": "false"},
+    )
+    assert reply.status == 200, reply.text
+    assert [item["e164"] for item in reply.body["items"]] == [wanted]
+    assert reply.body["total"] == 1
