@@ -35,7 +35,7 @@ from multidict import CIMultiDict
 
 from phonenumbers_async import AsyncClient, Client, Page, PhoneNumber
 from phonenumbers_async._sansio import Response
-from phonenumbers_async._transport import Timeouts
+from phonenumbers_async._transport import HTTPRequest
 
 from ._data import MASTER, make_numbers, number_page_bytes
 from ._harness import TOKEN, ServerProcess, fmt_rate, fmt_ratio
@@ -57,14 +57,7 @@ class CannedTransport:
         self._body = body
         self._headers: CIMultiDict[str] = CIMultiDict({"Content-Type": "application/json"})
 
-    async def send(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        timeouts: Timeouts,
-    ) -> Response:
+    async def send(self, request: HTTPRequest) -> Response:
         return Response(200, self._headers, self._body)
 
     async def aclose(self) -> None:

@@ -1,42 +1,131 @@
-"""``AsyncClient``: configuration, the session's life, and sending with retries."""
+"""``AsyncClient``: settings, the session's life, and the resources.
+
+Sending lives in :class:`Sender`, the small object the resources see (the
+``Requester`` protocol of ``_reconcile``): the client's settings, its
+transport and rate limiter, and the one retry loop of ``_retry``.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
 from types import TracebackType
 from typing import Any
 
 import aiohttp
-import attrs
 
 from ._config import ClientConfig
 from ._ratelimit import RateLimiter
 from ._resources.inventory import Inventory
 from ._resources.numbers import Numbers
 from ._resources.subaccounts import SubAccounts
-from ._retry import RetryPolicy, is_ambiguous_status
+from ._retry import RetryPolicy, SendResult, Settle, deadline_scope, send_with_retries
 from ._sansio import Request, Response, error_from_response
-from ._transport import AiohttpTransport, Timeouts, Transport
+from ._transport import AiohttpTransport, HTTPRequest, Timeouts, Transport
 from ._version import __version__
-from .errors import TransportError
+from .errors import ConfigurationError, PhoneNumbersError
 
-__all__ = ["AsyncClient", "SendResult"]
+__all__ = ["NOT_GIVEN", "AsyncClient", "Sender"]
 
 logger = logging.getLogger("phonenumbers_async")
 
 USER_AGENT = f"phonenumbers_async/{__version__}"
 
-_UNSET: Any = object()
+
+class _NotGiven:
+    """The default of an option that :meth:`AsyncClient.with_options` leaves as it is."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
 
 
-@attrs.frozen
-class SendResult:
-    """A response, how many attempts it took, and whether an earlier one may have done the work."""
+NOT_GIVEN: Any = _NotGiven()
 
-    response: Response
-    attempts: int
-    earlier_attempt_ambiguous: bool
+
+class Sender:
+    """Sends requests for one client: what resources see of it (the ``Requester`` protocol)."""
+
+    def __init__(
+        self, config: ClientConfig, transport: Transport, rate_limiter: RateLimiter | None
+    ) -> None:
+        self.config = config
+        self._transport = transport
+        self._rate_limiter = rate_limiter
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        return self._rate_limiter
+
+    @property
+    def auth_id(self) -> str:
+        return self.config.auth_id
+
+    @property
+    def max_concurrency(self) -> int:
+        return self.config.max_concurrency
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self.config.retry_policy
+
+    @property
+    def deadline(self) -> float | None:
+        return self.config.deadline
+
+    async def send(self, request: Request, *, settle: Settle | None = None) -> SendResult:
+        """Send ``request`` through the one retry loop, within the call's deadline."""
+        config = self.config
+        request = request.with_params(config.extra_query)
+        url = request.url(config.base_url)
+        headers = request.headers(
+            config.auth_id, config.auth_token, USER_AGENT, config.extra_headers
+        )
+        limiter = self._rate_limiter
+        transport = self._transport
+        max_body = config.max_response_bytes
+
+        async def attempt(timeouts: Timeouts) -> Response:
+            if limiter is not None:
+                await limiter.acquire()
+            return await transport.send(
+                HTTPRequest(request.method, url, headers, request.body, timeouts, max_body)
+            )
+
+        def log(number: int, outcome: Response | PhoneNumbersError, elapsed: float) -> None:
+            logger.debug(
+                "%s %s -> %s attempt=%d elapsed=%.3fs",
+                request.method,
+                request.path,
+                outcome.status if isinstance(outcome, Response) else type(outcome).__name__,
+                number,
+                elapsed,
+            )
+
+        with deadline_scope(config.deadline):
+            return await send_with_retries(
+                attempt,
+                idempotency=request.idempotency,
+                policy=config.retry_policy,
+                timeouts=config.timeouts,
+                settle=settle,
+                on_attempt=log,
+            )
+
+    async def call(self, request: Request) -> Response:
+        """Send ``request``; its 2xx answer, or the typed error for what came instead."""
+        result = await self.send(request)
+        result.raise_error()
+        response = result.response
+        assert response is not None  # no error means an answer came
+        if not response.ok:
+            raise error_from_response(response, attempts=result.attempts)
+        return response
 
 
 class AsyncClient:
@@ -45,16 +134,24 @@ class AsyncClient:
     Arguments left out come from ``VOBIZ_AUTH_ID``, ``VOBIZ_AUTH_TOKEN`` and
     ``VOBIZ_BASE_URL``. Use it with ``async with``, or call :meth:`aclose`.
     A ``session`` passed in is used as-is and left open; a ``transport``
-    passed in (anything with the :class:`Transport` methods) replaces aiohttp
-    and is closed with the client, as httpx does. It can be built
-    outside an event loop: the HTTP session is created on first use.
+    passed in (anything with the :class:`Transport` methods, such as
+    :class:`MockTransport`) replaces aiohttp and is closed with the client,
+    as httpx does; passing both is an error. It can be built outside an
+    event loop: the HTTP session is created on first use.
 
-    ``timeout`` is seconds for a whole request, ``connect_timeout`` for
-    establishing a connection; ``max_retries`` bounds resends (0: none; when
-    left out, ``retry_policy.max_retries``, by default 3);
-    ``max_concurrency`` bounds the pages a listing fetches at once;
-    ``rate_limit`` (requests per second) spaces out every request of this
-    client. :meth:`with_options` gives a copy with other settings for some calls.
+    Resources: ``numbers`` (the account's numbers: list, get, purchase,
+    release), ``inventory`` (numbers on sale) and ``subaccounts``.
+
+    ``timeout`` is seconds for one attempt, ``connect_timeout`` for
+    establishing a connection, ``deadline`` seconds for a whole call
+    (retries, ``Retry-After`` waits and reconciliation checks included);
+    ``max_retries`` bounds resends (0: none; when left out,
+    ``retry_policy.max_retries``, by default 3); ``max_concurrency`` bounds
+    the pages a listing fetches at once; ``rate_limit`` (requests per
+    second) spaces out every request of this client; ``max_response_bytes``
+    bounds a response body as it is read. Every setting is checked here, and
+    a bad one raises :class:`ConfigurationError`. :meth:`with_options` gives
+    a copy with other settings for some calls.
     """
 
     def __init__(
@@ -65,106 +162,121 @@ class AsyncClient:
         base_url: str | None = None,
         timeout: float | None = 30.0,
         connect_timeout: float | None = 10.0,
+        deadline: float | None = None,
         max_retries: int | None = None,
         max_concurrency: int = 8,
         rate_limit: float | None = None,
+        max_response_bytes: int | None = None,
         session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         retry_policy: RetryPolicy | None = None,
         allow_http: bool = False,
     ) -> None:
-        base_policy = retry_policy or RetryPolicy()
-        # An explicit max_retries wins; otherwise a caller's policy keeps its own
-        # bound instead of being silently reset to the default.
-        if max_retries is None:
-            max_retries = base_policy.max_retries
-        self._config = ClientConfig.resolve(
+        if session is not None and transport is not None:
+            raise ConfigurationError(
+                "pass session= or transport=, not both: a transport brings its own connections"
+            )
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigurationError(f"session must be an aiohttp.ClientSession, not {session!r}")
+        sizes: dict[str, Any] = {}
+        if max_response_bytes is not None:
+            sizes["max_response_bytes"] = max_response_bytes
+        config = ClientConfig.resolve(
             auth_id=auth_id,
             auth_token=auth_token,
             base_url=base_url,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
             allow_http=allow_http,
             timeout=timeout,
             connect_timeout=connect_timeout,
-            max_retries=max_retries,
+            deadline=deadline,
             max_concurrency=max_concurrency,
             rate_limit=rate_limit,
+            **sizes,
         )
-        self._allow_http = allow_http
-        self._timeouts = Timeouts(total=self._config.timeout, connect=self._config.connect_timeout)
-        self._transport: Transport = transport or AiohttpTransport(
-            session, connection_limit=max(100, 2 * max_concurrency)
+        resolved_transport: Transport = transport or AiohttpTransport(
+            session, connection_limit=max(100, 2 * config.max_concurrency)
         )
-        self._owns_transport = True
-        self._retry = attrs.evolve(base_policy, max_retries=max_retries)
-        self._rate_limiter = RateLimiter(rate_limit) if rate_limit else None
-        self.numbers = Numbers(self)
-        self.inventory = Inventory(self)
-        self.subaccounts = SubAccounts(self)
+        limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
+        self._setup(Sender(config, resolved_transport, limiter), owns_transport=True)
+
+    def _setup(self, sender: Sender, *, owns_transport: bool) -> None:
+        self._sender = sender
+        self._owns_transport = owns_transport
+        self.numbers = Numbers(sender)
+        self.inventory = Inventory(sender)
+        self.subaccounts = SubAccounts(sender)
 
     # -- settings --------------------------------------------------------
 
     @property
     def config(self) -> ClientConfig:
         """The resolved settings (the token is left out of its repr)."""
-        return self._config
+        return self._sender.config
 
     @property
     def auth_id(self) -> str:
         """The Auth ID this client acts as."""
-        return self._config.auth_id
+        return self.config.auth_id
 
     @property
     def base_url(self) -> str:
         """The API's base URL, without a trailing slash."""
-        return self._config.base_url
+        return self.config.base_url
 
     @property
     def max_concurrency(self) -> int:
         """How many pages a listing fetches at once, unless a call says otherwise."""
-        return self._config.max_concurrency
+        return self.config.max_concurrency
 
     @property
     def retry_policy(self) -> RetryPolicy:
         """The retry policy in force, ``max_retries`` included."""
-        return self._retry
+        return self.config.retry_policy
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds a whole call may take (None: bounded by its attempts only)."""
+        return self.config.deadline
 
     def with_options(
         self,
         *,
-        timeout: float | None = _UNSET,
-        connect_timeout: float | None = _UNSET,
-        max_retries: int = _UNSET,
-        max_concurrency: int = _UNSET,
+        timeout: float | None = NOT_GIVEN,
+        connect_timeout: float | None = NOT_GIVEN,
+        deadline: float | None = NOT_GIVEN,
+        max_retries: int = NOT_GIVEN,
+        max_concurrency: int = NOT_GIVEN,
+        max_response_bytes: int = NOT_GIVEN,
+        extra_headers: dict[str, str] = NOT_GIVEN,
+        extra_query: dict[str, str] = NOT_GIVEN,
     ) -> AsyncClient:
-        """A client sharing this one's connection pool with some settings changed.
+        """A client sharing this one's connections and rate limit, with some settings changed.
 
         For one call with another timeout:
-        ``await client.with_options(timeout=5).numbers.purchase(e164)``.
-        Closing the copy does not close the shared pool.
+        ``await client.with_options(deadline=5).numbers.purchase(e164)``.
+        ``extra_headers`` and ``extra_query`` are added to every request of
+        the copy (they can never replace the authentication headers).
+        Closing the copy does not close the shared connections.
         """
-        changes = {
-            name: value
-            for name, value in (
-                ("timeout", timeout),
-                ("connect_timeout", connect_timeout),
-                ("max_retries", max_retries),
-                ("max_concurrency", max_concurrency),
-            )
-            if value is not _UNSET
+        given = {
+            "timeout": timeout,
+            "connect_timeout": connect_timeout,
+            "deadline": deadline,
+            "max_retries": max_retries,
+            "max_concurrency": max_concurrency,
+            "max_response_bytes": max_response_bytes,
+            "extra_headers": extra_headers,
+            "extra_query": extra_query,
         }
-        settings = attrs.asdict(self._config)
-        settings.update(changes)
-        clone = AsyncClient(
-            settings.pop("auth_id"),
-            settings.pop("auth_token"),
-            base_url=settings.pop("base_url"),
-            transport=self._transport,
-            retry_policy=self._retry,
-            allow_http=self._allow_http,
-            **settings,
+        changes = {name: value for name, value in given.items() if value is not NOT_GIVEN}
+        sender = self._sender
+        clone = object.__new__(AsyncClient)
+        clone._setup(
+            Sender(sender.config.evolve(**changes), sender.transport, sender.rate_limiter),
+            owns_transport=False,
         )
-        clone._owns_transport = False
-        clone._rate_limiter = self._rate_limiter
         return clone
 
     def __repr__(self) -> str:
@@ -186,71 +298,4 @@ class AsyncClient:
     async def aclose(self) -> None:
         """Close the HTTP session this client opened (a caller's session stays open)."""
         if self._owns_transport:
-            await self._transport.aclose()
-
-    # -- sending ---------------------------------------------------------
-
-    async def _send(self, request: Request) -> SendResult:
-        """Send ``request``, resending as its idempotency and the retry policy allow.
-
-        Returns the final response, error statuses included; raises
-        :class:`TransportError` when no response came.
-        """
-        config = self._config
-        url = request.url(config.base_url)
-        headers = request.headers(config.auth_id, config.auth_token, USER_AGENT)
-        timeouts = self._timeouts
-        policy = self._retry
-        ambiguous = False
-        attempt = 0
-        while True:
-            attempt += 1
-            if self._rate_limiter is not None:
-                await self._rate_limiter.acquire()
-            started = time.monotonic()
-            try:
-                response = await self._transport.send(
-                    request.method, url, headers, request.body, timeouts
-                )
-            except TransportError as exc:
-                exc.attempts = attempt
-                logger.debug(
-                    "%s %s -> %s attempt=%d elapsed=%.3fs",
-                    request.method,
-                    request.path,
-                    exc.__class__.__name__,
-                    attempt,
-                    time.monotonic() - started,
-                )
-                if attempt > policy.max_retries or not policy.may_resend_after_transport_error(
-                    request.idempotency, exc.maybe_sent
-                ):
-                    raise
-                ambiguous = ambiguous or exc.maybe_sent
-                delay = policy.backoff(attempt)
-            else:
-                logger.debug(
-                    "%s %s -> %d attempt=%d elapsed=%.3fs",
-                    request.method,
-                    request.path,
-                    response.status,
-                    attempt,
-                    time.monotonic() - started,
-                )
-                if response.status < 400:
-                    return SendResult(response, attempt, ambiguous)
-                retry_after = response.retry_after
-                if attempt > policy.max_retries or not policy.may_resend_status(
-                    request.idempotency, response.status, retry_after
-                ):
-                    return SendResult(response, attempt, ambiguous)
-                ambiguous = ambiguous or is_ambiguous_status(response.status, retry_after)
-                delay = policy.delay(attempt, retry_after)
-            await policy.sleep(delay)
-
-    async def _call(self, request: Request) -> SendResult:
-        """Send and raise the typed error for an error status."""
-        result = await self._send(request)
-        if not result.response.ok:
-            raise error_from_response(result.response, attempts=result.attempts)
-        return result
+            await self._sender.transport.aclose()

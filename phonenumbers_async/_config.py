@@ -1,52 +1,223 @@
-"""Client settings: arguments first, then ``VOBIZ_*`` environment variables."""
+"""Client settings, validated where they are made: arguments first, then ``VOBIZ_*``.
+
+:class:`ClientConfig` is the one home of every setting (credentials, URL,
+timeouts, deadline, retry policy, limits, extra headers and query). Each
+field checks itself with an attrs validator, so a bad value fails at
+construction with :class:`ConfigurationError` instead of on every call.
+"""
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
 from ._net import is_loopback_host
+from ._retry import RetryPolicy
+from ._transport import Timeouts
 from ._validation import check_auth_id
 from .errors import ConfigurationError, ValidationError
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig"]
+__all__ = [
+    "AUTH_HEADERS",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "ClientConfig",
+    "check_base_url",
+]
 
 DEFAULT_BASE_URL = "https://api.vobiz.ai/api"
 ENV_AUTH_ID = "VOBIZ_AUTH_ID"
 ENV_AUTH_TOKEN = "VOBIZ_AUTH_TOKEN"
 ENV_BASE_URL = "VOBIZ_BASE_URL"
+#: The largest response body read by default: a page of 100 numbers is about 100 KB.
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+#: Headers the client sets itself; ``extra_headers`` may not replace them.
+AUTH_HEADERS = frozenset({"x-auth-id", "x-auth-token", "authorization"})
+
+# Anything a header value cannot carry safely: control characters (CR and LF
+# would split the header), DEL, and what latin-1 cannot encode.
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]|[^\x00-\xff]")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _fail(message: str) -> ConfigurationError:
+    return ConfigurationError(message)
 
 
 def check_base_url(base_url: str, *, allow_http: bool) -> str:
-    """Return the base URL without a trailing slash, refusing plain http to remote hosts."""
+    """Return the base URL without a trailing slash, refusing what cannot work or is unsafe."""
+    if not isinstance(base_url, str) or _HEADER_UNSAFE.search(base_url) or " " in base_url:
+        raise _fail(f"base_url {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL!r}")
     parts = urlsplit(base_url)
+    try:
+        port = parts.port  # raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise _fail(
+            f"base_url {base_url!r} has an invalid port: expected a number from 1 to 65535"
+        ) from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigurationError(
-            f"base_url {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL!r}"
+        raise _fail(f"base_url {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL!r}")
+    if port == 0:
+        raise _fail(f"base_url {base_url!r} has port 0; expected a number from 1 to 65535")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise _fail(
+            f"base_url {base_url!r} may not carry a query, a fragment or credentials; "
+            "pass credentials as auth_id and auth_token"
         )
     if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):
-        raise ConfigurationError(
+        raise _fail(
             f"base_url {base_url!r} is plain http to a remote host, which would send the "
             "auth token unencrypted; use https, or pass allow_http=True if you mean it"
         )
     return base_url.rstrip("/")
 
 
+# Validators ---------------------------------------------------------------
+
+
+def _auth_id(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    try:
+        check_auth_id(value)
+    except ValidationError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _auth_token(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # The message never shows the token itself.
+    if not isinstance(value, str) or not value:
+        raise _fail("auth_token must be a non-empty string")
+    if _HEADER_UNSAFE.search(value) or value != value.strip():
+        raise _fail(
+            "auth_token contains a control character, surrounding whitespace or a "
+            "character outside latin-1, which no HTTP header can carry; check how it was pasted"
+        )
+
+
+def _positive_seconds(optional: bool) -> Any:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            allowed = "a positive number of seconds" + (" or None" if optional else "")
+            raise _fail(f"{attribute.name} must be {allowed}, not {value!r}")
+
+    return check
+
+
+def _require_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(f"{name} must be an integer from {low} to {high}, not {value!r}")
+
+
+def _int_range(low: int, high: int) -> Any:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        _require_int(attribute.name, value, low, high)
+
+    return check
+
+
+#: More resends than this only hide a server that is down.
+MAX_RETRIES_LIMIT = 100
+
+
+def _flag(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _fail(f"{attribute.name} must be True or False, not {value!r}")
+
+
+def _retry_policy(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, RetryPolicy):
+        raise _fail(f"retry_policy must be a RetryPolicy, not {value!r}")
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    """A mapping (or pairs) of text as a tuple of pairs, so the config stays frozen and hashable."""
+    if value is None:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        return tuple((name, text) for name, text in items)
+    except (TypeError, ValueError):
+        raise _fail(f"expected a mapping of names to strings, not {value!r}") from None
+
+
+def _extra_headers(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for name, text in value:
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise _fail(f"extra_headers: {name!r} is not a valid header name")
+        if name.lower() in AUTH_HEADERS:
+            raise _fail(
+                f"extra_headers may not set {name!r}: the client's credentials decide "
+                "authentication (pass auth_id and auth_token instead)"
+            )
+        if not isinstance(text, str) or _HEADER_UNSAFE.search(text):
+            raise _fail(
+                f"extra_headers: the value of {name!r} must be text without control characters"
+            )
+
+
+def _extra_query(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for name, text in value:
+        if not isinstance(name, str) or not name or not isinstance(text, str):
+            raise _fail(f"extra_query: {name!r}={text!r} is not a pair of strings")
+
+
 @attrs.frozen(kw_only=True)
 class ClientConfig:
-    """Everything a client needs to talk to the API."""
+    """Everything a client needs to talk to the API, each value checked as it is set.
 
-    auth_id: str
-    auth_token: str = attrs.field(repr=False)
+    ``timeout`` bounds one attempt, ``deadline`` a whole call (retries,
+    ``Retry-After`` waits and reconciliation checks included; None: no bound
+    beyond the attempts'). ``max_response_bytes`` bounds a response body as
+    it is read, compressed or not.
+    """
+
+    auth_id: str = attrs.field(validator=_auth_id)
+    auth_token: str = attrs.field(repr=False, validator=_auth_token)
     base_url: str = DEFAULT_BASE_URL
-    timeout: float | None = 30.0
-    connect_timeout: float | None = 10.0
-    max_retries: int = 3
-    max_concurrency: int = 8
-    rate_limit: float | None = None
+    allow_http: bool = attrs.field(default=False, validator=_flag)
+    timeout: float | None = attrs.field(default=30.0, validator=_positive_seconds(True))
+    connect_timeout: float | None = attrs.field(default=10.0, validator=_positive_seconds(True))
+    deadline: float | None = attrs.field(default=None, validator=_positive_seconds(True))
+    retry_policy: RetryPolicy = attrs.field(factory=RetryPolicy, validator=_retry_policy)
+    max_concurrency: int = attrs.field(default=8, validator=_int_range(1, 1000))
+    rate_limit: float | None = attrs.field(default=None, validator=_positive_seconds(True))
+    max_response_bytes: int = attrs.field(
+        default=DEFAULT_MAX_RESPONSE_BYTES, validator=_int_range(1024, 2**40)
+    )
+    extra_headers: tuple[tuple[str, str], ...] = attrs.field(
+        default=(), converter=_pairs, validator=_extra_headers
+    )
+    extra_query: tuple[tuple[str, str], ...] = attrs.field(
+        default=(), converter=_pairs, validator=_extra_query
+    )
+
+    def __attrs_post_init__(self) -> None:
+        # Depends on allow_http, so it is checked once both are set.
+        object.__setattr__(
+            self, "base_url", check_base_url(self.base_url, allow_http=self.allow_http)
+        )
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a request may be resent (the retry policy's bound)."""
+        return self.retry_policy.max_retries
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """The per-attempt timeouts, as the transport takes them."""
+        return Timeouts(total=self.timeout, connect=self.connect_timeout)
 
     @classmethod
     def resolve(
@@ -55,11 +226,16 @@ class ClientConfig:
         auth_id: str | None,
         auth_token: str | None,
         base_url: str | None,
-        allow_http: bool,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
         environ: Mapping[str, str] | None = None,
-        **settings: object,
+        **settings: Any,
     ) -> ClientConfig:
-        """Fill what the caller left out from the environment, then check it all."""
+        """Fill what the caller left out from the environment, then check it all.
+
+        An explicit ``max_retries`` replaces the bound of ``retry_policy``
+        (the default policy when none is given).
+        """
         env = os.environ if environ is None else environ
         auth_id = auth_id or env.get(ENV_AUTH_ID)
         auth_token = auth_token or env.get(ENV_AUTH_TOKEN)
@@ -73,31 +249,29 @@ class ClientConfig:
             raise ConfigurationError(
                 "missing credentials: pass auth_id and auth_token, or set " + " and ".join(missing)
             )
-        try:
-            check_auth_id(auth_id)
-        except ValidationError as exc:
-            raise ConfigurationError(str(exc)) from None
-        _check_settings(settings)
+        policy = RetryPolicy() if retry_policy is None else retry_policy
+        if not isinstance(policy, RetryPolicy):
+            raise _fail(f"retry_policy must be a RetryPolicy, not {retry_policy!r}")
+        if max_retries is not None:
+            _require_int("max_retries", max_retries, 0, MAX_RETRIES_LIMIT)
+            policy = attrs.evolve(policy, max_retries=max_retries)
         return cls(
-            auth_id=auth_id,
+            auth_id=auth_id.strip() if isinstance(auth_id, str) else auth_id,
             auth_token=auth_token,
-            base_url=check_base_url(base_url, allow_http=allow_http),
-            **settings,  # type: ignore[arg-type]  # checked by _check_settings
+            base_url=base_url,
+            retry_policy=policy,
+            **settings,
         )
 
+    def evolve(self, **changes: Any) -> ClientConfig:
+        """A copy with some settings changed (checked like the originals).
 
-def _check_settings(settings: Mapping[str, object]) -> None:
-    for name in ("timeout", "connect_timeout", "rate_limit"):
-        value = settings.get(name)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
-        ):
-            raise ConfigurationError(f"{name} must be a positive number, not {value!r}")
-    retries = settings.get("max_retries", 0)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ConfigurationError(f"max_retries must be an integer of 0 or more, not {retries!r}")
-    concurrency = settings.get("max_concurrency", 1)
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ConfigurationError(
-            f"max_concurrency must be an integer of 1 or more, not {concurrency!r}"
-        )
+        ``max_retries`` changes the retry policy's bound.
+        """
+        max_retries = changes.pop("max_retries", None)
+        if max_retries is not None:
+            _require_int("max_retries", max_retries, 0, MAX_RETRIES_LIMIT)
+            changes["retry_policy"] = attrs.evolve(
+                changes.get("retry_policy", self.retry_policy), max_retries=max_retries
+            )
+        return attrs.evolve(self, **changes)

@@ -9,9 +9,10 @@ only what needs it: money to Decimal, timestamps to aware datetimes.
 from __future__ import annotations
 
 import linecache
+import re
 import types
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -67,10 +68,30 @@ class _Memoized:
         return found
 
 
+#: Money at or beyond 10**15 (or finer than 10**-12) is not an amount this API
+#: sends: such a value is refused when read, never left to fail in arithmetic.
+_MONEY_DIGITS_ABOVE_POINT = 15
+_MONEY_DIGITS_BELOW_POINT = 12
+
+
 def _decimal(value: Any, _: Any) -> Decimal:
-    # repr() of a float is its shortest round-trip text, so 1.1 becomes
-    # Decimal("1.1") rather than the binary expansion of the float.
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if value.__class__ is float:
+        # repr() of a float is its shortest round-trip text, so 1.1 becomes
+        # Decimal("1.1") rather than the binary expansion of the float. Both
+        # decoders read money this way, so they agree on every digit.
+        result = Decimal(repr(value))
+    elif isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"money must be a number, not {value!r}")
+    else:
+        result = Decimal(value)
+    exponent = result.as_tuple().exponent
+    if (
+        not isinstance(exponent, int)  # NaN or infinity
+        or result.adjusted() >= _MONEY_DIGITS_ABOVE_POINT
+        or exponent < -_MONEY_DIGITS_BELOW_POINT
+    ):
+        raise ValueError(f"{str(value)[:40]!r} is not an amount of money this SDK can represent")
+    return result
 
 
 # A float is keyed apart: 1 and 1.0 are equal but must keep their own digits.
@@ -81,8 +102,37 @@ def _decimal_to_json(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+# The longest documented timestamp, "2025-06-09T14:23:00.123456Z", has 27
+# characters; only a longer one can carry more than six fractional digits.
+_LONGEST_PLAIN_TIMESTAMP = 27
+_LONG_FRACTION = re.compile(r"(.+[Tt ]\d\d:\d\d:\d\d)\.(\d{7,})(.*)", re.DOTALL)
+
+
+def _parse_long_timestamp(value: str) -> datetime:
+    """A timestamp that may have more than six fractional digits, rounded half up to 6.
+
+    ``datetime.fromisoformat`` cuts the extra digits off, msgspec rounds them
+    (half up on the seventh digit); the two decoders must agree, so this one
+    rounds the same way.
+    """
+    match = _LONG_FRACTION.fullmatch(value)
+    if match is None:
+        parsed = datetime.fromisoformat(value)
+    else:
+        head, digits, tail = match.groups()
+        parsed = datetime.fromisoformat(f"{head}.{digits[:6]}{tail}")
+        if digits[6] >= "5":
+            parsed += timedelta(microseconds=1)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
 def _to_datetime(value: Any, _: Any) -> datetime:
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        parsed = value
+    elif len(value) > _LONGEST_PLAIN_TIMESTAMP:
+        return _parse_long_timestamp(value)
+    else:
+        parsed = datetime.fromisoformat(value)
     # A timestamp without an offset is UTC on this API; never hand out a naive one.
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
@@ -205,6 +255,7 @@ def _register_hot_path(
         "__new": object.__new__,
         "__set": object.__setattr__,
         "__fromiso": datetime.fromisoformat,
+        "__long_timestamp": _parse_long_timestamp,
         "__utc": UTC,
         "__no_extra": EMPTY_EXTRA,
         "__extra": ExtraFields,
@@ -257,8 +308,11 @@ def _register_hot_path(
         if hook is _to_datetime:
             # Inlined: six timestamps an item make the call itself measurable.
             lines += [
-                "        value = __fromiso(value)",
-                f"        values[{name!r}] = value if value.tzinfo is not None"
+                f"        if len(value) > {_LONGEST_PLAIN_TIMESTAMP}:",
+                f"            values[{name!r}] = __long_timestamp(value)",
+                "        else:",
+                "            value = __fromiso(value)",
+                f"            values[{name!r}] = value if value.tzinfo is not None"
                 " else value.replace(tzinfo=__utc)",
             ]
         elif hook is _to_tuple:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aiohttp
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from ._client import AsyncClient
+from ._client import NOT_GIVEN, AsyncClient
 from ._config import ClientConfig
 from ._resources._base import Resource
 from ._retry import RetryPolicy
@@ -56,7 +56,6 @@ __all__ = ["Client"]
 
 T = TypeVar("T")
 
-_UNSET: Any = object()
 _DONE: Any = object()
 _PAGES_SUFFIX = "_pages"
 # At most this many elements (pages) wait, decoded, for the consuming thread.
@@ -522,9 +521,11 @@ class Client(_Surface):
         base_url: str | None = None,
         timeout: float | None = 30.0,
         connect_timeout: float | None = 10.0,
+        deadline: float | None = None,
         max_retries: int | None = None,
         max_concurrency: int = 8,
         rate_limit: float | None = None,
+        max_response_bytes: int | None = None,
         session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -539,9 +540,11 @@ class Client(_Surface):
             "base_url": base_url,
             "timeout": timeout,
             "connect_timeout": connect_timeout,
+            "deadline": deadline,
             "max_retries": max_retries,
             "max_concurrency": max_concurrency,
             "rate_limit": rate_limit,
+            "max_response_bytes": max_response_bytes,
             "session": session,
             "transport": transport,
             "retry_policy": retry_policy,
@@ -598,29 +601,50 @@ class Client(_Surface):
     def base_url(self) -> str:
         return self._config.base_url
 
+    @property
+    def max_concurrency(self) -> int:
+        """How many pages a listing fetches at once, unless a call says otherwise."""
+        return self._config.max_concurrency
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy in force, ``max_retries`` included."""
+        return self._config.retry_policy
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds a whole call may take (None: bounded by its attempts only)."""
+        return self._config.deadline
+
     def with_options(
         self,
         *,
-        timeout: float | None = _UNSET,
-        connect_timeout: float | None = _UNSET,
-        max_retries: int = _UNSET,
-        max_concurrency: int = _UNSET,
+        timeout: float | None = NOT_GIVEN,
+        connect_timeout: float | None = NOT_GIVEN,
+        deadline: float | None = NOT_GIVEN,
+        max_retries: int = NOT_GIVEN,
+        max_concurrency: int = NOT_GIVEN,
+        max_response_bytes: int = NOT_GIVEN,
+        extra_headers: dict[str, str] = NOT_GIVEN,
+        extra_query: dict[str, str] = NOT_GIVEN,
     ) -> Client:
         """A client sharing this one's event loop and connections, with some settings changed.
 
-        ``client.with_options(timeout=5).numbers.purchase(e164)``; closing the
+        ``client.with_options(deadline=5).numbers.purchase(e164)``; closing the
         copy leaves this client open, closing this client closes the copy.
+        The options are :meth:`AsyncClient.with_options`'s.
         """
-        changes = {
-            name: value
-            for name, value in (
-                ("timeout", timeout),
-                ("connect_timeout", connect_timeout),
-                ("max_retries", max_retries),
-                ("max_concurrency", max_concurrency),
-            )
-            if value is not _UNSET
+        given = {
+            "timeout": timeout,
+            "connect_timeout": connect_timeout,
+            "deadline": deadline,
+            "max_retries": max_retries,
+            "max_concurrency": max_concurrency,
+            "max_response_bytes": max_response_bytes,
+            "extra_headers": extra_headers,
+            "extra_query": extra_query,
         }
+        changes = {name: value for name, value in given.items() if value is not NOT_GIVEN}
         source = self._client()
         copy: AsyncClient = self._call(_invoke, source.with_options, (), changes)
         client = object.__new__(Client)

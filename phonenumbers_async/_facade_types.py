@@ -29,11 +29,14 @@ class SyncNumbers(Protocol):
         page: int = 1,
         per_page: int = 25,
         include_subaccounts: bool | None = None,
+        search: str | None = None,
         auth_id: str | None = None,
     ) -> Page[PhoneNumber]:
         """One page of the account's numbers (a master's include its sub-accounts' by default).
 
-        ``auth_id`` lists a sub-account's numbers with the master's credentials.
+        ``search`` keeps the numbers containing it (a part of the E.164
+        number, ``+`` optional); ``auth_id`` lists a sub-account's numbers
+        with the master's credentials.
         """
         ...
 
@@ -42,6 +45,7 @@ class SyncNumbers(Protocol):
         *,
         per_page: int = 100,
         include_subaccounts: bool | None = None,
+        search: str | None = None,
         auth_id: str | None = None,
         start_page: int = 1,
         max_concurrency: int | None = None,
@@ -54,11 +58,25 @@ class SyncNumbers(Protocol):
         *,
         per_page: int = 100,
         include_subaccounts: bool | None = None,
+        search: str | None = None,
         auth_id: str | None = None,
         start_page: int = 1,
         max_concurrency: int | None = None,
     ) -> Iterator[PhoneNumber]:
-        """Every number of the account, lazily (``for``); pages are prefetched."""
+        """Every number of the account (containing ``search``), lazily; pages are prefetched."""
+        ...
+
+    def get(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber:
+        """The account's own number ``e164``, looked up with one ``search`` request.
+
+        Raises :class:`NotFound` when the account does not own it. Against a
+        server that ignores ``search`` the account's listing is scanned, and
+        the error says that a miss there is not proof.
+        """
+        ...
+
+    def find(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber | None:
+        """The account's own number ``e164``, or None (like :meth:`get`, without the error)."""
         ...
 
     def iter_fanout_pages(
@@ -95,22 +113,20 @@ class SyncNumbers(Protocol):
     ) -> PhoneNumber:
         """Buy ``e164`` from inventory for this account (or sub-account ``auth_id``).
 
-        Never resent blindly: after an ambiguous failure (timeout, dropped
-        connection, 5xx) the client checks whether the number is still in
-        inventory or now owned, and then retries, returns the owned number, or
-        raises :class:`PurchaseOutcomeUnknown`.
+        Never resent blindly: after an ambiguous failure (a timeout, a dropped
+        connection, a 5xx) the client looks the number up (inventory, then the
+        account's own numbers) and then resends, returns the owned number,
+        raises :class:`NumberTaken` (another buyer got it) or
+        :class:`PurchaseOutcomeUnknown`.
         """
         ...
 
-    def find(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber | None:
-        """The account's own number ``e164``, or None (scans the account's listing)."""
-        ...
-
     def release(self, e164: str, *, auth_id: str | None = None) -> None:
-        """Release ``e164`` back to inventory (permanent).
+        """Release ``e164`` from the account.
 
-        When a resent release is told "not owned", the client checks whether
-        its own earlier attempt released the number before reporting failure.
+        When a release fails ambiguously, or a resend is told "not owned",
+        the client looks the number up before reporting: no longer owned (or
+        listed as being released) means an attempt of this call did it.
         """
         ...
 
@@ -158,7 +174,11 @@ class SyncInventory(Protocol):
         ...
 
     def contains(self, e164: str) -> bool:
-        """Whether ``e164`` is on sale right now."""
+        """Whether ``e164`` is on sale right now (one ``search`` request).
+
+        Raises :class:`UnexpectedResponse` when the server ignores the
+        search filter, since the answer would then be a guess.
+        """
         ...
 
 

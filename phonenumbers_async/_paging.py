@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from ._models import Page
-from .errors import APIError
+from .errors import PagingError
 
 __all__ = ["iterate_items", "iterate_pages"]
 
@@ -60,20 +60,52 @@ async def _sequential(
         page_number += 1
 
 
-def _checked(number: int, read: PageReader[T]) -> Page[T]:
-    """The page ``read`` decodes, refusing a page other than the one asked for.
+#: A listing stops with PagingError past this many pages without a short one
+#: (10 million numbers at 100 a page): only a server that ignores paging gets there.
+MAX_PAGES = 100_000
 
-    A server that ignored the paging parameters would answer page 1 again
-    and again; without this the listing would repeat it forever.
+
+class _Progress:
+    """Refuses a listing that cannot end: a page that repeats the one before, or no end in sight.
+
+    A server that ignores the paging parameters answers the same page again
+    and again (saying so, or leaving ``page`` out); without these checks the
+    listing would repeat it forever.
     """
-    page = read()
-    if page.page != number:
-        raise APIError(
-            f"asked for page {number} of a listing, the server answered page {page.page}",
-            status=200,
-            code="unexpected_page",
-        )
-    return page
+
+    __slots__ = ("first", "last", "pages")
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self.first: object = None
+        self.last: object = None
+
+    def check(self, number: int, read: PageReader[T]) -> Page[T]:
+        page = read()
+        if page.page != number:
+            raise PagingError(
+                f"asked for page {number} of a listing, the server answered page {page.page}",
+                status=200,
+            )
+        self.pages += 1
+        if self.pages > MAX_PAGES:
+            raise PagingError(
+                f"the listing ran past {MAX_PAGES} pages without a short one: "
+                "the server seems to ignore paging",
+                status=200,
+            )
+        items = page.items
+        if items:
+            # The first and last item of each page are enough: distinct
+            # records never make two consecutive pages start and end alike.
+            if self.pages > 1 and items[0] == self.first and items[-1] == self.last:
+                raise PagingError(
+                    f"page {number} of the listing repeats the page before it: "
+                    "the server seems to ignore paging",
+                    status=200,
+                )
+            self.first, self.last = items[0], items[-1]
+        return page
 
 
 async def iterate_pages(
@@ -81,8 +113,10 @@ async def iterate_pages(
 ) -> AsyncIterator[Page[T]]:
     """Yield every page from ``start`` on, in order, prefetching when ``total`` allows."""
 
+    progress = _Progress()
+
     async def fetch_now(number: int) -> Page[T]:
-        return _checked(number, await fetch(number))
+        return progress.check(number, await fetch(number))
 
     first = await fetch_now(start)
     per_page = first.per_page
@@ -129,7 +163,7 @@ async def iterate_pages(
             if not inflight:
                 return
             number, task = inflight.popleft()
-            page = _checked(number, await task)
+            page = progress.check(number, await task)
             if page.items:
                 yield page
             if len(page.items) != _expected_size(number, per_page, total):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -75,16 +76,30 @@ class Request:
             url += "?" + encode_query(self.params)
         return url
 
-    def headers(self, auth_id: str, auth_token: str, user_agent: str) -> dict[str, str]:
-        headers = {
-            "X-Auth-ID": auth_id,
-            "X-Auth-Token": auth_token,
-            "Accept": "application/json",
-            "User-Agent": user_agent,
-        }
+    def headers(
+        self,
+        auth_id: str,
+        auth_token: str,
+        user_agent: str,
+        extra: Sequence[tuple[str, str]] = (),
+    ) -> dict[str, str]:
+        """Every header of the request; ``extra`` ones first, so they never replace these."""
+        headers = dict(extra)
+        headers.update(
+            {
+                "X-Auth-ID": auth_id,
+                "X-Auth-Token": auth_token,
+                "Accept": "application/json",
+                "User-Agent": user_agent,
+            }
+        )
         if self.body is not None:
             headers["Content-Type"] = "application/json"
         return headers
+
+    def with_params(self, extra: Sequence[tuple[str, str]]) -> Request:
+        """This request with ``extra`` query parameters after its own."""
+        return attrs.evolve(self, params=self.params + tuple(extra)) if extra else self
 
 
 @attrs.frozen
@@ -145,18 +160,32 @@ def decode_json(body: bytes) -> Any:
     return loads(body) if body else None
 
 
-# What structuring raises for JSON that is not the object it should be.
-_UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
-
-
-def _decode_answer(body: bytes) -> Any:
-    """The JSON of a successful answer; a body that is not JSON is an APIError."""
+def _decode_answer(body: bytes, status: int = 200) -> Any:
+    """The JSON of a successful answer; a body that is not JSON is an UnexpectedResponse."""
     try:
         return decode_json(body)
-    except ValueError as exc:
+    except ValueError as exc:  # also UnicodeDecodeError and orjson's JSONDecodeError
         text = body[:200].decode("utf-8", "replace")
-        raise errors.APIError(
-            f"unexpected response: the body is not JSON ({exc})", status=200, body=text
+        raise errors.UnexpectedResponse(
+            f"unexpected response: the body is not JSON ({exc})", status=status, body=text
+        ) from exc
+
+
+def read_model(structure: Callable[[Any, Any], T], raw: Any, what: str, body: Any = None) -> T:
+    """``structure(raw)``; whatever it raises for data that is not the object is one error.
+
+    The one definition of "unreadable": the server's JSON can be wrong in any
+    way (a string where an object belongs, a number out of range, a list
+    nested too deep), and every way is an :class:`UnexpectedResponse`, never
+    the structuring code's own exception.
+    """
+    try:
+        return structure(raw, None)
+    except Exception as exc:  # see the docstring: any failure to read is unreadable
+        raise errors.UnexpectedResponse(
+            f"unexpected response: {what} could not be read ({exc.__class__.__name__}: {exc})",
+            status=200,
+            body=raw if body is None else body,
         ) from exc
 
 
@@ -169,18 +198,18 @@ def _page_of(
     requested_size: int,
 ) -> Page[T]:
     if not isinstance(raw, Mapping) or not isinstance(raw.get(key), list):
-        raise errors.APIError(
+        raise errors.UnexpectedResponse(
             f"unexpected response: no {key!r} list in the page", status=200, body=raw
         )
-    try:
-        items = tuple(map(structure, raw[key], repeat(None)))
-    except _UNREADABLE as exc:
-        raise errors.APIError(
-            f"unexpected response: an item of {key!r} could not be read ({exc})",
-            status=200,
-            body=raw,
-        ) from exc
+    items = read_model(_each(structure), raw[key], f"an item of {key!r}", raw)
     return _page(items, raw, size_key, requested_page, requested_size)
+
+
+def _each(structure: Callable[[Any, Any], T]) -> Callable[[Any, Any], tuple[T, ...]]:
+    def structure_all(values: Any, _: Any) -> tuple[T, ...]:
+        return tuple(map(structure, values, repeat(None)))
+
+    return structure_all
 
 
 def _page(
@@ -190,14 +219,20 @@ def _page(
     requested_page: int,
     requested_size: int,
 ) -> Page[T]:
-    total = envelope.get("total")
     return Page(
         items=items,
         # The limit/offset variant of the docs may leave page or size out.
-        page=envelope.get("page") or requested_page,
-        per_page=envelope.get(size_key) or envelope.get("limit") or requested_size,
-        total=total if isinstance(total, int) else None,
+        page=_count(envelope.get("page"), 1) or requested_page,
+        per_page=_count(envelope.get(size_key) or envelope.get("limit"), 1) or requested_size,
+        total=_count(envelope.get("total"), 0),
     )
+
+
+def _count(value: Any, low: int) -> int | None:
+    """``value`` if it is an integer of at least ``low`` (a JSON true is not 1), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= low:
+        return value
+    return None
 
 
 def decode_number_page(body: bytes, page: int = 1, per_page: int = 25) -> Page[PhoneNumber]:
@@ -224,13 +259,7 @@ def decode_subaccount_page(body: bytes, page: int = 1, per_page: int = 25) -> Pa
 
 def decode_subaccount(body: bytes) -> SubAccount:
     """Read one SubAccount."""
-    raw = _decode_answer(body)
-    try:
-        return structure_subaccount(raw, None)
-    except _UNREADABLE as exc:
-        raise errors.APIError(
-            f"unexpected response: the sub-account could not be read ({exc})", status=200, body=raw
-        ) from exc
+    return read_model(structure_subaccount, _decode_answer(body), "the sub-account")
 
 
 def decode_purchase(body: bytes) -> PhoneNumber:
@@ -238,11 +267,13 @@ def decode_purchase(body: bytes) -> PhoneNumber:
     raw = _decode_answer(body)
     if isinstance(raw, Mapping):
         if isinstance(raw.get("number"), Mapping):
-            return structure_number(raw["number"], None)
+            return read_model(structure_number, raw["number"], "the purchased number", raw)
         items = raw.get("items")
-        if isinstance(items, Sequence) and items and isinstance(items[0], Mapping):
-            return structure_number(items[0], None)
-    raise errors.APIError("unexpected purchase response: no number in it", status=200, body=raw)
+        if isinstance(items, list) and items and isinstance(items[0], Mapping):
+            return read_model(structure_number, items[0], "the purchased number", raw)
+    raise errors.UnexpectedResponse(
+        "unexpected purchase response: no number in it", status=200, body=raw
+    )
 
 
 # Errors --------------------------------------------------------------------
@@ -295,6 +326,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None if math.isnan(seconds) else seconds
     return max(0.0, seconds)
 
 
@@ -312,6 +345,16 @@ def _parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _seconds(value: Any) -> timedelta | None:
+    """A duration from a JSON number; None for anything else or out of range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return timedelta(seconds=value)
+    except (OverflowError, ValueError):  # beyond timedelta's range, or NaN
+        return None
 
 
 def error_from_response(response: Response, *, attempts: int = 1) -> errors.APIError:
@@ -356,11 +399,7 @@ def error_from_response(response: Response, *, attempts: int = 1) -> errors.APIE
     if code == COOL_OFF_CODE and isinstance(body, Mapping):
         until = _parse_time(body.get("cool_off_until"))
         remaining_seconds = body.get("cool_off_remaining_seconds")
-        remaining = (
-            timedelta(seconds=remaining_seconds)
-            if isinstance(remaining_seconds, int | float)
-            else None
-        )
+        remaining = _seconds(remaining_seconds)
         if message == code:
             message = "the number was used within the last 15 days" + (
                 f"; it can be unassigned from {until.isoformat()}" if until else ""

@@ -18,6 +18,7 @@ __all__ = [
     "check_flag",
     "check_page",
     "check_per_page",
+    "check_search",
     "check_subaccount_id",
     "encode_query",
     "encode_segment",
@@ -28,6 +29,7 @@ MAX_PER_PAGE = 100
 _E164 = re.compile(r"\+[1-9][0-9]{0,14}")
 _AUTH_ID = re.compile(r"(MA|SA)_[A-Za-z0-9]+")
 _SUBACCOUNT_ID = re.compile(r"SA_[A-Za-z0-9]+")
+_SEARCH = re.compile(r"\+?[0-9]{1,15}")
 
 
 def check_e164(number: object) -> str:
@@ -38,6 +40,15 @@ def check_e164(number: object) -> str:
             "the first not 0 (for example '+919876543210')"
         )
     return number
+
+
+def check_search(search: object) -> str | None:
+    """Return ``search`` if it is None or a part of a number: digits, optionally after ``+``."""
+    if search is not None and (not isinstance(search, str) or not _SEARCH.fullmatch(search)):
+        raise ValidationError(
+            f"search must be digits of a number, optionally after '+', not {search!r}"
+        )
+    return search
 
 
 def check_auth_id(auth_id: object) -> str:

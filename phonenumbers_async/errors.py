@@ -4,12 +4,17 @@
 
     PhoneNumbersError
     ├── ConfigurationError            bad client settings (missing credentials, plain http…)
-    ├── EventLoopError (RuntimeError) the sync Client called from a running event loop
+    ├── EventLoopError (RuntimeError) the sync Client called where it would deadlock
     ├── ClientClosedError (RuntimeError) the client was used after it was closed
     ├── ValidationError (ValueError)  bad input, caught before any request is sent
     ├── TransportError                no usable HTTP answer (connection refused, reset…)
-    │   └── RequestTimeout            no answer within the configured timeout
-    ├── PurchaseOutcomeUnknown        a purchase may or may not have happened
+    │   └── RequestTimeout            no answer within the timeout
+    │       └── DeadlineExceeded      the call's overall deadline ran out
+    ├── UnexpectedResponse            an answer the client cannot read (real status and body)
+    │   ├── ResponseTooLarge          the body was larger than max_response_bytes
+    │   └── PagingError               a listing that repeats a page or never ends
+    ├── OutcomeUnknown                a state change may or may not have happened
+    │   └── PurchaseOutcomeUnknown    … a purchase
     ├── FanOutError                   some accounts of a fan-out listing failed
     └── APIError                      the server answered with an error status
         ├── BadRequest                400
@@ -17,11 +22,18 @@
         ├── InsufficientBalance       402
         ├── PermissionDenied          403
         ├── NotFound                  404
+        │   └── NumberTaken           the client's conclusion: another buyer got the number
         ├── Conflict                  409
         │   └── CoolOffInEffect       409 did_cool_off_in_effect
         ├── Unprocessable             422
         ├── RateLimited               429
         └── ServerError               5xx
+
+Who concluded what: an ``APIError`` carries a status the server sent (except
+``NumberTaken``, the client's own reading of the account's state, which is a
+``NotFound`` so that code catching "not in inventory" keeps working);
+``UnexpectedResponse`` is an answer that came but could not be read;
+``OutcomeUnknown`` is the client saying it could not establish what happened.
 
 Messages never contain the auth token.
 """
@@ -40,17 +52,23 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "CoolOffInEffect",
+    "DeadlineExceeded",
     "EventLoopError",
     "FanOutError",
     "InsufficientBalance",
     "NotFound",
+    "NumberTaken",
+    "OutcomeUnknown",
+    "PagingError",
     "PermissionDenied",
     "PhoneNumbersError",
     "PurchaseOutcomeUnknown",
     "RateLimited",
     "RequestTimeout",
+    "ResponseTooLarge",
     "ServerError",
     "TransportError",
+    "UnexpectedResponse",
     "Unprocessable",
     "ValidationError",
 ]
@@ -65,9 +83,9 @@ class ConfigurationError(PhoneNumbersError):
 
 
 class EventLoopError(PhoneNumbersError, RuntimeError):
-    """The sync :class:`~phonenumbers_async.Client` was called from a thread running an event loop.
+    """The sync :class:`~phonenumbers_async.Client` was called where blocking would deadlock.
 
-    Blocking there would stall that loop or deadlock; use ``AsyncClient`` in async code.
+    Use ``AsyncClient`` in async code.
     """
 
 
@@ -97,21 +115,61 @@ class RequestTimeout(TransportError):
     """No complete answer arrived within the configured timeout."""
 
 
-class PurchaseOutcomeUnknown(PhoneNumbersError):
-    """A purchase failed ambiguously and the client could not establish what happened.
+class DeadlineExceeded(RequestTimeout):
+    """The call's overall ``deadline`` ran out (retries, waits and checks included)."""
 
-    The number may or may not have been bought; ``e164`` says which number and
-    ``cause`` (also ``__cause__``) the last failure. Check the account's numbers
-    before trying again.
+
+class UnexpectedResponse(PhoneNumbersError):
+    """An answer came, but the client cannot read it (not JSON, wrong shape, unrepresentable).
+
+    ``status`` is the status the server really sent, ``body`` the decoded JSON
+    or the start of the text. Not an :class:`APIError`: the server did not say
+    the call failed. For a state-changing call the client establishes the
+    outcome instead of raising this.
     """
 
-    def __init__(self, e164: str, cause: PhoneNumbersError) -> None:
+    def __init__(self, message: str, *, status: int, body: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    """The body was larger than the client's ``max_response_bytes``; reading stopped there."""
+
+    def __init__(self, message: str, *, status: int, limit: int) -> None:
+        super().__init__(message, status=status)
+        self.limit = limit
+
+
+class PagingError(UnexpectedResponse):
+    """A listing that cannot end: a page repeating the one before, or no short page in sight."""
+
+
+class OutcomeUnknown(PhoneNumbersError):
+    """A state-changing call failed ambiguously and the client could not establish what happened.
+
+    ``operation`` names the call (``"purchase"``, ``"release"``…), ``e164`` the
+    number, ``cause`` (also ``__cause__``) the last failure. Check the number's
+    state before trying again.
+    """
+
+    def __init__(self, operation: str, e164: str, cause: PhoneNumbersError) -> None:
         super().__init__(
-            f"purchase of {e164} failed ambiguously and its outcome is unknown "
-            f"(last error: {cause}); check the account's numbers before retrying"
+            f"{operation} of {e164} failed ambiguously and its outcome is unknown "
+            f"(last error: {cause}); check the number before retrying"
         )
+        self.operation = operation
         self.e164 = e164
         self.cause = cause
+
+
+class PurchaseOutcomeUnknown(OutcomeUnknown):
+    """A purchase may or may not have happened; check the account's numbers before retrying."""
+
+    def __init__(self, e164: str, cause: PhoneNumbersError) -> None:
+        super().__init__("purchase", e164, cause)
 
 
 class FanOutError(PhoneNumbersError):
@@ -187,6 +245,24 @@ class Conflict(APIError):
     """409: the request conflicts with the resource's current state."""
 
 
+class NumberTaken(NotFound):
+    """The client's conclusion: the number left inventory, and not to this account.
+
+    Raised by a purchase after an ambiguous failure when an exact lookup shows
+    the number neither on sale nor owned (another buyer got it).
+    """
+
+    def __init__(self, e164: str, *, attempts: int = 1) -> None:
+        super().__init__(
+            f"{e164} is no longer in inventory and this account does not own it "
+            "(another buyer got it)",
+            status=404,
+            code="number_taken",
+            attempts=attempts,
+        )
+        self.e164 = e164
+
+
 class CoolOffInEffect(Conflict):
     """409: the number was used within the last 15 days and cannot be unassigned yet.
 
@@ -199,9 +275,15 @@ class CoolOffInEffect(Conflict):
         *,
         cool_off_until: datetime | None,
         cool_off_remaining: timedelta | None,
-        **kwargs: Any,
+        status: int = 409,
+        code: str | None = "did_cool_off_in_effect",
+        request_id: str | None = None,
+        body: Any = None,
+        attempts: int = 1,
     ) -> None:
-        super().__init__(message, **kwargs)
+        super().__init__(
+            message, status=status, code=code, request_id=request_id, body=body, attempts=attempts
+        )
         self.cool_off_until = cool_off_until
         self.cool_off_remaining = cool_off_remaining
 
@@ -213,8 +295,20 @@ class Unprocessable(APIError):
 class RateLimited(APIError):
     """429: too many requests; ``retry_after`` is the server's advice in seconds."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int = 429,
+        code: str | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(
+            message, status=status, code=code, request_id=request_id, body=body, attempts=attempts
+        )
         self.retry_after = retry_after
 
 

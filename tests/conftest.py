@@ -16,7 +16,7 @@ from yarl import URL
 
 from phonenumbers_async import AsyncClient, RetryPolicy
 from phonenumbers_async._sansio import Response
-from phonenumbers_async._transport import Timeouts
+from phonenumbers_async._transport import HTTPRequest
 
 _aioresponses_compat.install()
 
@@ -112,18 +112,11 @@ class FakeTransport:
         self.requests: list[Sent] = []
         self.closed = False
 
-    async def send(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        timeouts: Timeouts,
-    ) -> Response:
-        request = Sent(method, URL(url, encoded=True), dict(headers), body)
+    async def send(self, http: HTTPRequest) -> Response:
+        request = Sent(http.method, URL(http.url, encoded=True), dict(http.headers), http.body)
         self.requests.append(request)
         if not self.answers:
-            raise AssertionError(f"unexpected request {method} {url}")
+            raise AssertionError(f"unexpected request {http.method} {http.url}")
         answer = self.answers.pop(0)
         if callable(answer) and not isinstance(answer, Response):
             answer = answer(request)

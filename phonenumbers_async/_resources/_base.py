@@ -1,38 +1,22 @@
-"""What every resource shares: its client, the account in paths, page fetchers."""
+"""What every resource shares: the client's sender, the account in paths, page fetchers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from .._models import Page
 from .._paging import PageReader, iterate_pages
+from .._reconcile import Requester
 from .._validation import check_auth_id, check_concurrency, check_page, check_per_page
-from ..errors import PhoneNumbersError
-
-if TYPE_CHECKING:
-    from .._client import AsyncClient
 
 T = TypeVar("T")
 
 
-async def done_anyway(check: Awaitable[bool], error: PhoneNumbersError) -> bool:
-    """Whether a failed call had done its work after all, as ``check`` finds.
-
-    A check that fails itself counts as "no", so the caller raises its
-    original error; the check's own failure is noted on that error.
-    """
-    try:
-        return await check
-    except PhoneNumbersError as check_error:
-        error.add_note(f"checking whether the operation was done anyway failed: {check_error}")
-        return False
-
-
 class Resource:
-    """A group of operations bound to one client."""
+    """A group of operations bound to one client, seen through its ``Requester``."""
 
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     def _account(self, auth_id: str | None) -> str:

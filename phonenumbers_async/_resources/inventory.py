@@ -9,14 +9,14 @@ from functools import partial
 from .._models import Page, PhoneNumber
 from .._paging import PageReader, iterate_items
 from .._sansio import Request, decode_number_page, paging, path, query
-from .._validation import check_e164, check_page, check_per_page
-from ..errors import ValidationError
+from .._validation import check_e164, check_page, check_per_page, check_search
+from ..errors import UnexpectedResponse, ValidationError
 from ._base import Resource
+from ._lookup import Presence, inventory_presence
 
 __all__ = ["Inventory"]
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
-_SEARCH = re.compile(r"\+?[0-9]{1,15}")
 
 
 def _check_filters(country: str | None, search: str | None) -> None:
@@ -24,10 +24,7 @@ def _check_filters(country: str | None, search: str | None) -> None:
         raise ValidationError(
             f"country must be a two-letter ISO code such as 'IN', not {country!r}"
         )
-    if search is not None and (not isinstance(search, str) or not _SEARCH.fullmatch(search)):
-        raise ValidationError(
-            f"search must be digits of a number, optionally after '+', not {search!r}"
-        )
+    check_search(search)
 
 
 class Inventory(Resource):
@@ -64,8 +61,8 @@ class Inventory(Resource):
     async def _fetch(
         self, page: int, per_page: int, country: str | None, search: str | None
     ) -> PageReader[PhoneNumber]:
-        result = await self._client._call(self._request(page, per_page, country, search))
-        return partial(decode_number_page, result.response.body, page, per_page)
+        response = await self._client.call(self._request(page, per_page, country, search))
+        return partial(decode_number_page, response.body, page, per_page)
 
     def iter_pages(
         self,
@@ -106,7 +103,16 @@ class Inventory(Resource):
         )
 
     async def contains(self, e164: str) -> bool:
-        """Whether ``e164`` is on sale right now."""
+        """Whether ``e164`` is on sale right now (one ``search`` request).
+
+        Raises :class:`UnexpectedResponse` when the server ignores the
+        search filter, since the answer would then be a guess.
+        """
         check_e164(e164)
-        page = await self.list(search=e164, per_page=100)
-        return any(number.e164 == e164 for number in page.items)
+        presence = await inventory_presence(self._client, e164)
+        if presence is Presence.UNKNOWN:
+            raise UnexpectedResponse(
+                f"inventory did not apply search={e164}: whether it is on sale is unknown",
+                status=200,
+            )
+        return presence is Presence.PRESENT

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 from collections.abc import AsyncIterator
 from functools import partial
@@ -14,13 +13,14 @@ import attrs
 
 from .._models import Page, PhoneNumber
 from .._paging import PageReader, iterate_items
-from .._retry import is_ambiguous_status
+from .._reconcile import StateChange, apply, nothing_to_recover
+from .._retry import Done, Failed, NotDone, Unknown, Verdict
 from .._sansio import (
     Idempotency,
     Request,
+    Response,
     decode_number_page,
     decode_purchase,
-    error_from_response,
     json_body,
     paging,
     path,
@@ -32,32 +32,27 @@ from .._validation import (
     check_flag,
     check_page,
     check_per_page,
+    check_search,
 )
 from ..errors import (
-    APIError,
     FanOutError,
-    InsufficientBalance,
     NotFound,
+    NumberTaken,
     PhoneNumbersError,
     PurchaseOutcomeUnknown,
-    ServerError,
-    TransportError,
+    UnexpectedResponse,
     ValidationError,
 )
-from ._base import Resource, done_anyway
+from ._base import Resource
+from ._lookup import Presence, find_owned, inventory_presence
+from .subaccounts import SubAccounts
 
 __all__ = ["Numbers"]
 
 logger = logging.getLogger("phonenumbers_async")
 
-
-# A 5xx that names its cause is not ambiguous: the purchase was refused.
-_KNOWN_OUTCOME_ERRORS = (InsufficientBalance,)
-
-
-class _PurchaseState(enum.Enum):
-    IN_INVENTORY = "in inventory"
-    GONE = "gone"
+# Statuses a released number can show while it is still listed on the account.
+_RELEASED_STATUSES = frozenset({"pending_release", "released"})
 
 
 @attrs.frozen
@@ -77,34 +72,46 @@ class Numbers(Resource):
         page: int = 1,
         per_page: int = 25,
         include_subaccounts: bool | None = None,
+        search: str | None = None,
         auth_id: str | None = None,
     ) -> Page[PhoneNumber]:
         """One page of the account's numbers (a master's include its sub-accounts' by default).
 
-        ``auth_id`` lists a sub-account's numbers with the master's credentials.
+        ``search`` keeps the numbers containing it (a part of the E.164
+        number, ``+`` optional); ``auth_id`` lists a sub-account's numbers
+        with the master's credentials.
         """
         check_page(page)
         check_per_page(per_page)
         check_flag(include_subaccounts, "include_subaccounts")
-        read = await self._fetch(page, per_page, include_subaccounts, self._account(auth_id))
+        check_search(search)
+        read = await self._fetch(
+            page, per_page, include_subaccounts, search, self._account(auth_id)
+        )
         return read()
 
     async def _fetch(
-        self, page: int, per_page: int, include_subaccounts: bool | None, account: str
+        self,
+        page: int,
+        per_page: int,
+        include_subaccounts: bool | None,
+        search: str | None,
+        account: str,
     ) -> PageReader[PhoneNumber]:
         request = Request(
             "GET",
             path("v1", "account", account, "numbers"),
-            query(**paging(page, per_page), include_subaccounts=include_subaccounts),
+            query(**paging(page, per_page), include_subaccounts=include_subaccounts, search=search),
         )
-        result = await self._client._call(request)
-        return partial(decode_number_page, result.response.body, page, per_page)
+        response = await self._client.call(request)
+        return partial(decode_number_page, response.body, page, per_page)
 
     def iter_pages(
         self,
         *,
         per_page: int = 100,
         include_subaccounts: bool | None = None,
+        search: str | None = None,
         auth_id: str | None = None,
         start_page: int = 1,
         max_concurrency: int | None = None,
@@ -112,8 +119,9 @@ class Numbers(Resource):
         """Every page of the account's numbers, in order, the next ones fetched ahead."""
         account = self._account(auth_id)
         check_flag(include_subaccounts, "include_subaccounts")
+        check_search(search)
         return self._pages(
-            lambda number, size: self._fetch(number, size, include_subaccounts, account),
+            lambda number, size: self._fetch(number, size, include_subaccounts, search, account),
             per_page=per_page,
             start_page=start_page,
             max_concurrency=max_concurrency,
@@ -124,20 +132,48 @@ class Numbers(Resource):
         *,
         per_page: int = 100,
         include_subaccounts: bool | None = None,
+        search: str | None = None,
         auth_id: str | None = None,
         start_page: int = 1,
         max_concurrency: int | None = None,
     ) -> AsyncIterator[PhoneNumber]:
-        """Every number of the account, lazily (``async for``); pages are prefetched."""
+        """Every number of the account (containing ``search``), lazily; pages are prefetched."""
         return iterate_items(
             self.iter_pages(
                 per_page=per_page,
                 include_subaccounts=include_subaccounts,
+                search=search,
                 auth_id=auth_id,
                 start_page=start_page,
                 max_concurrency=max_concurrency,
             )
         )
+
+    async def get(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber:
+        """The account's own number ``e164``, looked up with one ``search`` request.
+
+        Raises :class:`NotFound` when the account does not own it. Against a
+        server that ignores ``search`` the account's listing is scanned, and
+        the error says that a miss there is not proof.
+        """
+        check_e164(e164)
+        account = self._account(auth_id)
+        found = await find_owned(self._client, e164, account)
+        if found.number is not None:
+            return found.number
+        error = NotFound(f"{account} does not own {e164}", status=404, code="number_not_found")
+        if not found.exact:
+            error.add_note(
+                "the server ignored the search filter, so the whole listing was scanned; "
+                "a number can be missed while a live listing shifts"
+            )
+        raise error
+
+    async def find(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber | None:
+        """The account's own number ``e164``, or None (like :meth:`get`, without the error)."""
+        check_e164(e164)
+        found = await find_owned(self._client, e164, self._account(auth_id))
+        return found.number
 
     def iter_fanout_pages(
         self,
@@ -179,7 +215,7 @@ class Numbers(Resource):
         self, concurrency: int, per_page: int, on_error: str
     ) -> AsyncIterator[Page[PhoneNumber]]:
         accounts = [self._client.auth_id]
-        accounts += [sub.auth_id async for sub in self._client.subaccounts.iter(per_page=100)]
+        accounts += [sub.auth_id async for sub in SubAccounts(self._client).iter(per_page=100)]
         # Bounded: a slow consumer holds at most this many pages plus one per worker.
         queue: asyncio.Queue[Page[PhoneNumber] | _AccountDone] = asyncio.Queue(concurrency)
         slots = asyncio.Semaphore(concurrency)
@@ -233,10 +269,11 @@ class Numbers(Resource):
     ) -> PhoneNumber:
         """Buy ``e164`` from inventory for this account (or sub-account ``auth_id``).
 
-        Never resent blindly: after an ambiguous failure (timeout, dropped
-        connection, 5xx) the client checks whether the number is still in
-        inventory or now owned, and then retries, returns the owned number, or
-        raises :class:`PurchaseOutcomeUnknown`.
+        Never resent blindly: after an ambiguous failure (a timeout, a dropped
+        connection, a 5xx) the client looks the number up (inventory, then the
+        account's own numbers) and then resends, returns the owned number,
+        raises :class:`NumberTaken` (another buyer got it) or
+        :class:`PurchaseOutcomeUnknown`.
         """
         check_e164(e164)
         account = self._account(auth_id)
@@ -249,157 +286,84 @@ class Numbers(Resource):
             body=json_body(payload),
             idempotency=Idempotency.NEVER,
         )
-        policy = self._client.retry_policy
-        # Set once an attempt may still be under way at the server (a timeout,
-        # a dropped connection, a gateway's 502/504): from then on "still in
-        # inventory" proves nothing, and no failure is final until checked.
-        in_flight = False
-        round_number = 0
-        while True:
-            round_number += 1
-            failure: PhoneNumbersError
-            try:
-                result = await self._client._send(request)
-            except TransportError as exc:
-                if not exc.maybe_sent:
-                    return await self._give_up(e164, account, exc, in_flight)
-                failure = exc
-                in_flight = True
-            else:
-                response = result.response
-                if response.ok:
-                    return await self._purchased(response.body, e164, account)
-                error = error_from_response(response, attempts=result.attempts)
-                retry_after = response.retry_after
-                # A resend told "not in inventory" may be hearing about our own
-                # earlier attempt, which landed after the check saw the number
-                # still on sale: establish that before reporting NotFound.
-                own_earlier_attempt = round_number > 1 and isinstance(error, NotFound)
-                if not own_earlier_attempt and (
-                    not is_ambiguous_status(response.status, retry_after)
-                    or isinstance(error, _KNOWN_OUTCOME_ERRORS)
-                ):
-                    return await self._give_up(e164, account, error, in_flight)
-                failure = error
-                in_flight = in_flight or response.status in (502, 504)
-            logger.info("purchase of %s failed ambiguously (%s); reconciling", e164, failure)
-            try:
-                state = await self._settled_purchase_state(e164, account)
-            except PhoneNumbersError as check_error:
-                raise PurchaseOutcomeUnknown(e164, failure) from check_error
-            if isinstance(state, PhoneNumber):
-                logger.info("purchase of %s had succeeded; returning the owned number", e164)
-                return state
-            if state is _PurchaseState.GONE:
-                raise NotFound(
-                    f"{e164} is no longer in inventory and this account does not own it "
-                    "(another buyer got it)",
-                    status=404,
-                    code="not_in_inventory",
-                    attempts=round_number,
-                ) from failure
-            # Still in inventory: no attempt has taken effect yet, so one more may be sent.
-            if round_number > policy.max_retries:
-                return await self._give_up(e164, account, failure, in_flight)
-            await policy.sleep(policy.backoff(round_number))
 
-    async def _give_up(
-        self, e164: str, account: str, failure: PhoneNumbersError, in_flight: bool
-    ) -> PhoneNumber:
-        """Raise ``failure``, unless an attempt that may still land makes it untrue.
+        async def check() -> Verdict:
+            # Inventory first: once the number has left it, no attempt of ours
+            # can still change who owns it, so the owner lookup is final.
+            on_sale = await inventory_presence(self._client, e164)
+            if on_sale is Presence.PRESENT:
+                return NotDone()
+            owned = await find_owned(self._client, e164, account)
+            if owned.number is not None:
+                return Done(owned.number)
+            if on_sale is Presence.ABSENT and owned.exact:
+                return Failed(NumberTaken(e164))
+            return Unknown("the number was neither found on sale nor owned by an exact lookup")
 
-        With an attempt possibly still under way, the number is looked up once
-        more: owned means the purchase happened; anything else is unknown.
-        """
-        if not in_flight:
-            raise failure
-        try:
-            state = await self._settled_purchase_state(e164, account)
-        except PhoneNumbersError:
-            state = _PurchaseState.GONE
-        if isinstance(state, PhoneNumber):
-            return state
-        raise PurchaseOutcomeUnknown(e164, failure) from failure
+        def read(response: Response) -> PhoneNumber:
+            return decode_purchase(response.body)
 
-    async def _purchased(self, body: bytes, e164: str, account: str) -> PhoneNumber:
-        """The bought number from a 2xx answer; a body that cannot be read is no failure."""
-        try:
-            return decode_purchase(body)
-        except (APIError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-            # The server said yes: the number is ours whatever the body says.
-            logger.warning("purchase of %s succeeded but its answer was unreadable: %s", e164, exc)
+        async def recover(_: UnexpectedResponse) -> PhoneNumber:
+            # Bought, whatever the body says: the full number if a lookup finds it.
             try:
-                owned = await self.find(e164, auth_id=account)
+                owned = await find_owned(self._client, e164, account)
             except PhoneNumbersError:
                 owned = None
-            return owned or PhoneNumber(e164=e164, account_id=account)
+            if owned is not None and owned.number is not None:
+                return owned.number
+            return PhoneNumber(e164=e164, account_id=account)
 
-    async def _settled_purchase_state(
-        self, e164: str, account: str
-    ) -> PhoneNumber | _PurchaseState:
-        """:meth:`_purchase_state`, asked again when the check itself fails transiently.
-
-        The check only reads, so a 5xx or a connection failure (which the
-        client's own retries may not cover, a 500 for one) is worth another
-        try before the caller is told the outcome is unknown.
-        """
-        policy = self._client.retry_policy
-        check = 0
-        while True:
-            check += 1
-            try:
-                return await self._purchase_state(e164, account)
-            except (ServerError, TransportError):
-                if check > policy.max_retries:
-                    raise
-                await policy.sleep(policy.backoff(check))
-
-    async def _purchase_state(self, e164: str, account: str) -> PhoneNumber | _PurchaseState:
-        """In inventory, owned by ``account`` (the number), or gone elsewhere."""
-        if await self._client.inventory.contains(e164):
-            return _PurchaseState.IN_INVENTORY
-        owned = await self.find(e164, auth_id=account)
-        return owned if owned is not None else _PurchaseState.GONE
-
-    async def find(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber | None:
-        """The account's own number ``e164``, or None (scans the account's listing)."""
-        check_e164(e164)
-        pages = self.iter_pages(auth_id=auth_id, include_subaccounts=False, per_page=100)
-        async with contextlib.aclosing(pages):  # type: ignore[type-var]
-            async for page in pages:
-                for number in page.items:
-                    if number.e164 == e164:
-                        return number
-        return None
+        return await apply(
+            self._client,
+            StateChange(
+                operation="purchase",
+                e164=e164,
+                request=request,
+                read=read,
+                check=check,
+                # A resend told "not in inventory" may hear of our own earlier attempt.
+                own_effect=lambda error: isinstance(error, NotFound),
+                recover=recover,
+                unknown=lambda cause: PurchaseOutcomeUnknown(e164, cause),
+            ),
+        )
 
     # -- release ---------------------------------------------------------
 
     async def release(self, e164: str, *, auth_id: str | None = None) -> None:
-        """Release ``e164`` back to inventory (permanent).
+        """Release ``e164`` from the account.
 
-        When a resent release is told "not owned", the client checks whether
-        its own earlier attempt released the number before reporting failure.
+        When a release fails ambiguously, or a resend is told "not owned",
+        the client looks the number up before reporting: no longer owned (or
+        listed as being released) means an attempt of this call did it.
         """
         check_e164(e164)
+        account = self._account(auth_id)
         request = Request(
             "DELETE",
-            path("v1", "account", self._account(auth_id), "numbers", e164),
+            path("v1", "account", account, "numbers", e164),
             idempotency=Idempotency.RECONCILABLE,
         )
-        result = await self._client._send(request)
-        if result.response.ok:
-            return
-        error = error_from_response(result.response, attempts=result.attempts)
-        retry_after = result.response.retry_after
-        # Done already? A resend told "not owned" after an ambiguous attempt, or
-        # a last answer (500, 502, 504) that leaves open whether it was done.
-        maybe_done = (
-            result.earlier_attempt_ambiguous and error.status in (403, 404)
-        ) or is_ambiguous_status(error.status, retry_after)
-        if maybe_done and await done_anyway(self._client.inventory.contains(e164), error):
-            logger.info("release of %s: an earlier attempt had released it", e164)
-            return
-        raise error
+
+        async def check() -> Verdict:
+            owned = await find_owned(self._client, e164, account)
+            if owned.number is None:
+                return Done(None) if owned.exact else Unknown("the lookup was not exact")
+            status = owned.number.status
+            return Done(None) if status in _RELEASED_STATUSES else NotDone()
+
+        await apply(
+            self._client,
+            StateChange(
+                operation="release",
+                e164=e164,
+                request=request,
+                read=lambda _: None,
+                check=check,
+                own_effect=lambda error: error.status in (403, 404),
+                recover=nothing_to_recover,
+            ),
+        )
 
 
 def _stamp_owner(page: Page[PhoneNumber], account: str) -> Page[PhoneNumber]:

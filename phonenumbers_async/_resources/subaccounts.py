@@ -8,14 +8,14 @@ from functools import partial
 
 from .._models import Page, SubAccount
 from .._paging import PageReader, iterate_items
-from .._retry import is_ambiguous_status
+from .._reconcile import StateChange, apply, nothing_to_recover
+from .._retry import Done, NotDone, Unknown, Verdict
 from .._sansio import (
     COOL_OFF_CODE,
     Idempotency,
     Request,
     decode_subaccount,
     decode_subaccount_page,
-    error_from_response,
     json_body,
     path,
     query,
@@ -27,8 +27,9 @@ from .._validation import (
     check_per_page,
     check_subaccount_id,
 )
-from ..errors import ValidationError
-from ._base import Resource, done_anyway
+from ..errors import APIError, ValidationError
+from ._base import Resource
+from ._lookup import find_owned
 
 __all__ = ["SubAccounts"]
 
@@ -62,8 +63,8 @@ class SubAccounts(Resource):
     async def _fetch(
         self, page: int, size: int, active_only: bool | None
     ) -> PageReader[SubAccount]:
-        result = await self._client._call(self._list_request(page, size, active_only))
-        return partial(decode_subaccount_page, result.response.body, page, size)
+        response = await self._client.call(self._list_request(page, size, active_only))
+        return partial(decode_subaccount_page, response.body, page, size)
 
     def iter_pages(
         self,
@@ -106,8 +107,8 @@ class SubAccounts(Resource):
         request = Request(
             "GET", path("v1", "accounts", self._client.auth_id, "sub-accounts", sub_auth_id)
         )
-        result = await self._client._call(request)
-        return decode_subaccount(result.response.body)
+        response = await self._client.call(request)
+        return decode_subaccount(response.body)
 
     async def assign_number(self, e164: str, sub_account_id: str) -> None:
         """Move ``e164`` from the master's pool to sub-account ``sub_account_id``."""
@@ -119,19 +120,19 @@ class SubAccounts(Resource):
             body=json_body({"sub_account_id": sub_account_id}),
             idempotency=Idempotency.RECONCILABLE,
         )
-        result = await self._client._send(request)
-        if result.response.ok:
-            return
-        error = error_from_response(result.response, attempts=result.attempts)
-        # Done already? A resend told "conflict" after an ambiguous attempt, or
-        # a last answer (500, 502, 504) that leaves open whether it was done.
-        maybe_done = (
-            result.earlier_attempt_ambiguous and error.status == 409
-        ) or is_ambiguous_status(error.status, result.response.retry_after)
-        if maybe_done and await done_anyway(self._holds(sub_account_id, e164), error):
-            logger.info("assign of %s: an earlier attempt had assigned it", e164)
-            return
-        raise error
+        await apply(
+            self._client,
+            StateChange(
+                operation="assign",
+                e164=e164,
+                request=request,
+                read=lambda _: None,
+                check=lambda: self._held_by(sub_account_id, e164),
+                # A resend told "conflict" may hear of our own earlier attempt.
+                own_effect=lambda error: error.status == 409,
+                recover=nothing_to_recover,
+            ),
+        )
 
     async def unassign_number(self, e164: str, *, force: bool = False) -> None:
         """Move ``e164`` back from its sub-account to the master's pool.
@@ -148,26 +149,30 @@ class SubAccounts(Resource):
             query(force=True if force else None),
             idempotency=Idempotency.RECONCILABLE,
         )
-        result = await self._client._send(request)
-        if result.response.ok:
-            return
-        error = error_from_response(result.response, attempts=result.attempts)
-        if error.code == COOL_OFF_CODE:
-            raise error
-        if result.earlier_attempt_ambiguous and error.code in _NOT_ASSIGNED_CODES:
-            # The server itself says the number is back in the pool.
-            logger.info("unassign of %s: an earlier attempt had unassigned it", e164)
-            return
-        # Done already? A 404 to a resend after an ambiguous attempt, or a last
-        # answer (500, 502, 504) that leaves open whether it was done.
-        maybe_done = (
-            result.earlier_attempt_ambiguous and error.status == 404
-        ) or is_ambiguous_status(error.status, result.response.retry_after)
-        if maybe_done and await done_anyway(self._holds(self._client.auth_id, e164), error):
-            logger.info("unassign of %s: an earlier attempt had unassigned it", e164)
-            return
-        raise error
 
-    async def _holds(self, auth_id: str, e164: str) -> bool:
-        """Whether account ``auth_id`` itself (not a sub-account of it) owns ``e164``."""
-        return await self._client.numbers.find(e164, auth_id=auth_id) is not None
+        def own_effect(error: APIError) -> bool:
+            # "Not assigned" to a resend: the earlier attempt may have done it.
+            # A cool-off is the server's decision about the number, never ours.
+            if error.code == COOL_OFF_CODE:
+                return False
+            return error.status == 404 or error.code in _NOT_ASSIGNED_CODES
+
+        await apply(
+            self._client,
+            StateChange(
+                operation="unassign",
+                e164=e164,
+                request=request,
+                read=lambda _: None,
+                check=lambda: self._held_by(self._client.auth_id, e164),
+                own_effect=own_effect,
+                recover=nothing_to_recover,
+            ),
+        )
+
+    async def _held_by(self, auth_id: str, e164: str) -> Verdict:
+        """Done when account ``auth_id`` itself (not a sub-account of it) now holds ``e164``."""
+        found = await find_owned(self._client, e164, auth_id)
+        if found.number is not None:
+            return Done(None)
+        return NotDone() if found.exact else Unknown("the lookup was not exact")

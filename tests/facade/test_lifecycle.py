@@ -75,7 +75,7 @@ def test_close_leaves_no_thread_and_no_open_session(client: Client) -> None:
     client.inventory.list()
     root = client._runner.root
     assert root is not None
-    session = root._transport._session  # type: ignore[attr-defined]
+    session = root._sender.transport._session  # type: ignore[attr-defined]
     assert session is not None
     assert not session.closed
     client.close()
@@ -116,7 +116,7 @@ def test_a_dropped_client_stops_its_thread(emu: EmulatorInfo) -> None:
     """A Client garbage-collected without ``close()`` still stops its thread and session."""
     client = Client(emu.auth_id, emu.auth_token, base_url=emu.base_url)
     client.numbers.list()
-    session = client._runner.root._transport._session  # type: ignore[union-attr]
+    session = client._runner.root._sender.transport._session  # type: ignore[union-attr]
     del client
     gc.collect()
     assert portal_threads() == []

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 from conftest import no_sleep_policy
 
-from phonenumbers_async import AsyncClient, PermissionDenied, TransportError
+from phonenumbers_async import AsyncClient, PermissionDenied
 
 from .fake_api import MASTER, TOKEN
 
@@ -83,7 +83,11 @@ async def raw_server(server: RawServer) -> AsyncIterator[str]:
 
 LISTING = (200, {"items": [], "page": 1, "per_page": 25, "total": 0})
 FORBIDDEN = (403, {"error": "forbidden", "message": "account does not own this number"})
-IN_INVENTORY = (200, {"items": [{"e164": E164}], "page": 1, "per_page": 100, "total": 1})
+NOT_OWNED = (200, {"items": [], "page": 1, "per_page": 100, "total": 0})
+OWNED = (
+    200,
+    {"items": [{"e164": E164, "status": "active"}], "page": 1, "per_page": 100, "total": 1},
+)
 
 
 async def _release_after_a_listing(
@@ -94,17 +98,16 @@ async def _release_after_a_listing(
         await client.numbers.release(E164)
 
 
-async def test_a_dropped_delete_is_reported_not_silently_resent() -> None:
-    """With retries off, the drop surfaces as a ``TransportError``; the DELETE went out once."""
-    server = RawServer(LISTING, DROP, FORBIDDEN)
+async def test_a_dropped_delete_is_looked_up_not_silently_resent() -> None:
+    """With retries off, the DELETE goes out once, and a lookup of the number settles it."""
+    server = RawServer(LISTING, DROP, NOT_OWNED)
 
-    with pytest.raises(TransportError) as caught:
-        await _release_after_a_listing(
-            server, lambda url: AsyncClient(MASTER, TOKEN, base_url=url, max_retries=0)
-        )
+    await _release_after_a_listing(
+        server, lambda url: AsyncClient(MASTER, TOKEN, base_url=url, max_retries=0)
+    )
 
-    assert caught.value.maybe_sent is True
-    assert [line.split()[0] for line in server.requests] == ["GET", "DELETE"]
+    assert [line.split()[0] for line in server.requests] == ["GET", "DELETE", "GET"]
+    assert "/numbers?search=%2B919876543210" in server.requests[2]
 
 
 async def test_the_control_with_aiohttps_retry_on_hides_the_success() -> None:
@@ -124,18 +127,17 @@ async def test_the_control_with_aiohttps_retry_on_hides_the_success() -> None:
     assert [line.split()[0] for line in server.requests] == ["GET", "DELETE", "DELETE"]
 
 
-async def test_a_dropped_delete_is_resent_and_reconciled_by_the_client() -> None:
-    """With retries on, the client resends, hears "not owned", checks inventory: released."""
-    server = RawServer(LISTING, DROP, FORBIDDEN, IN_INVENTORY)
+async def test_a_dropped_delete_still_owned_is_resent_after_the_lookup() -> None:
+    """Dropped before it was done: the lookup shows it still owned, so it is resent, and works."""
+    server = RawServer(LISTING, DROP, OWNED, (200, {"message": "number returned to inventory"}))
     policy, delays = no_sleep_policy()
 
     await _release_after_a_listing(
         server, lambda url: AsyncClient(MASTER, TOKEN, base_url=url, retry_policy=policy)
     )
 
-    assert [line.split()[0] for line in server.requests] == ["GET", "DELETE", "DELETE", "GET"]
+    assert [line.split()[0] for line in server.requests] == ["GET", "DELETE", "GET", "DELETE"]
     assert server.requests[1] == (
         f"DELETE /api/v1/account/{MASTER}/numbers/%2B919876543210 HTTP/1.1"
     )
-    assert "/inventory/numbers?search=%2B919876543210" in server.requests[3]
     assert len(delays) == 1

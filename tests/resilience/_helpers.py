@@ -17,7 +17,7 @@ from yarl import URL
 
 from phonenumbers_async import RetryPolicy
 from phonenumbers_async._sansio import Response
-from phonenumbers_async._transport import Timeouts, Transport
+from phonenumbers_async._transport import HTTPRequest, Transport
 from phonenumbers_async.errors import TransportError
 
 EMPTY_PAGE = {"items": [], "page": 1, "per_page": 25, "total": 0}
@@ -142,17 +142,11 @@ class HookedTransport:
         self.after = after
         self.sent: list[str] = []
 
-    async def send(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        timeouts: Timeouts,
-    ) -> Response:
+    async def send(self, request: HTTPRequest) -> Response:
+        method = request.method
         self.sent.append(method)
         try:
-            response = await self.inner.send(method, url, headers, body, timeouts)
+            response = await self.inner.send(request)
         except TransportError as exc:
             await self.after(method, exc)
             raise

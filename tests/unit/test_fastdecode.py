@@ -12,17 +12,18 @@ import json
 import pickle
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
 from conftest import sample_bytes
 
-from phonenumbers_async import APIError, NumberStatus, PhoneNumber
+from phonenumbers_async import NumberStatus, PhoneNumber
 from phonenumbers_async import _sansio as sansio
 from phonenumbers_async._fastdecode import decode_number_page_fast
 from phonenumbers_async._models import Page
+from phonenumbers_async._sansio import decode_number_page_general
+from phonenumbers_async.errors import UnexpectedResponse
 
 pytestmark = pytest.mark.skipif(
     decode_number_page_fast is None, reason="msgspec (the speedups extra) is not installed"
@@ -155,8 +156,8 @@ def test_pages_the_fast_path_cannot_represent_go_to_the_general_decoder(
     body = _envelope(dict(FULL_ITEM, e164="+918071387150"), item)
     assert decode_number_page_fast is not None
     assert decode_number_page_fast(body) is None
-    if variant == "no e164":
-        with pytest.raises(APIError, match="could not be read"):
+    if variant in ("no e164", "a fee as a boolean"):
+        with pytest.raises(UnexpectedResponse, match="could not be read"):
             sansio.decode_number_page(body)
     else:
         assert len(sansio.decode_number_page(body).items) == 2
@@ -221,7 +222,7 @@ def test_bodies_that_are_not_a_readable_page_are_refused_not_raised(name: str) -
     assert decode_number_page_fast is not None
     if body:
         assert decode_number_page_fast(body) is None
-    with pytest.raises(APIError, match="unexpected response"):
+    with pytest.raises(UnexpectedResponse, match="unexpected response"):
         sansio.decode_number_page(body)
 
 
@@ -264,14 +265,26 @@ def test_statuses_are_the_same_objects_on_both_paths(monkeypatch: pytest.MonkeyP
     assert not fast[0].status.is_known
 
 
-def test_fees_keep_the_digits_of_the_json_text() -> None:
-    """Documented difference: the fast path reads money from the number's own text."""
-    body = b'{"items": [{"e164": "+1", "setup_fee": 1.10, "monthly_fee": 0.123456789012345678}]}'
+@pytest.mark.parametrize("decode", [decode_number_page_general, sansio.decode_number_page])
+def test_fees_read_the_same_through_both_decoders(decode: Any) -> None:
+    """Money is read from the JSON number by one rule: the shortest digits of its value."""
+    body = b'{"items": [{"e164": "+1", "setup_fee": 1.10, "monthly_fee": 100, "currency": "INR"}]}'
 
-    (number,) = sansio.decode_number_page(body).items
+    (number,) = decode(body).items
 
-    assert str(number.setup_fee) == "1.10"
-    assert number.monthly_fee == Decimal("0.123456789012345678")
+    assert str(number.setup_fee) == "1.1"
+    assert str(number.monthly_fee) == "100"
+
+
+@pytest.mark.parametrize(
+    "fee", [b"1e999999999999", b"-1e400", b"1e-30", b"12345678901234567890", b"true"]
+)
+def test_money_that_cannot_be_represented_is_an_unexpected_response(fee: bytes) -> None:
+    """A fee beyond what money can be (or not a number) fails when read, never in arithmetic."""
+    body = b'{"items": [{"e164": "+1", "setup_fee": ' + fee + b"}]}"
+
+    with pytest.raises(UnexpectedResponse):
+        sansio.decode_number_page(body)
 
 
 def test_timestamps_are_aware_and_keep_their_offset() -> None:

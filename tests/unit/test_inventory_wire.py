@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, BASE_URL, sample_bytes, sent
+from conftest import AUTH_ID, BASE_URL, load_sample, sample_bytes, sent
 
 from phonenumbers_async import AsyncClient, NumberStatus
+from phonenumbers_async.errors import UnexpectedResponse
 
 INVENTORY = f"{BASE_URL}/v1/account/{AUTH_ID}/inventory/numbers"
 
@@ -84,21 +85,31 @@ async def test_contains_searches_inventory_for_the_exact_number(
     mock_api: aioresponses, client: AsyncClient, e164: str, expected: bool
 ) -> None:
     """``contains`` asks inventory with ``search=<number>`` and matches the number exactly."""
+    recorded = load_sample("list-inventory.json")
+    # What a server applying the filter answers: the recorded items that contain the number.
+    matching = [item for item in recorded["items"] if e164[1:] in item["e164"]]
     mock_api.get(
         f"{INVENTORY}?search={e164.replace('+', '%2B')}&page=1&per_page=100&limit=100&offset=0",
-        body=sample_bytes("list-inventory.json"),
+        payload={**recorded, "items": matching, "total": len(matching)},
     )
 
     assert await client.inventory.contains(e164) is expected
 
     (request,) = sent(mock_api)
-    assert request.params == {
-        "search": e164,
-        "page": "1",
-        "per_page": "100",
-        "limit": "100",
-        "offset": "0",
-    }
+    assert request.params["search"] == e164
+
+
+async def test_contains_refuses_to_guess_when_the_server_ignores_search(
+    mock_api: aioresponses, client: AsyncClient
+) -> None:
+    """Inventory answering other numbers to a search: on sale is unknown, not False."""
+    mock_api.get(
+        f"{INVENTORY}?search=%2B14155550000&page=1&per_page=100&limit=100&offset=0",
+        body=sample_bytes("list-inventory.json"),
+    )
+
+    with pytest.raises(UnexpectedResponse, match="did not apply search"):
+        await client.inventory.contains("+14155550000")
 
 
 async def test_iter_stops_after_a_short_page_when_total_is_missing(

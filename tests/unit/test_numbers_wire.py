@@ -173,14 +173,21 @@ async def test_iter_walks_pages_in_order_until_total(
 async def test_find_returns_the_owned_number_or_none(
     mock_api: aioresponses, client: AsyncClient
 ) -> None:
-    """``find`` scans the account's own numbers (``include_subaccounts=false``)."""
-    url = f"{NUMBERS}?page=1&per_page=100&limit=100&offset=0&include_subaccounts=false"
-    mock_api.get(url, body=sample_bytes("list-numbers.account-id.json"), repeat=2)
+    """``find`` looks the number up with ``search`` among the account's own numbers only."""
+    recorded = load_sample("list-numbers.account-id.json")
+    own = dict(recorded["items"][0], account_id=AUTH_ID)
+    for e164, items in ((own["e164"], [own]), ("+14155550000", [])):
+        mock_api.get(
+            f"{NUMBERS}?search={e164.replace('+', '%2B')}&include_subaccounts=false"
+            "&page=1&per_page=100&limit=100&offset=0",
+            payload={"items": items, "page": 1, "per_page": 100, "total": len(items)},
+        )
 
-    found = await client.numbers.find("+912271263984")
+    found = await client.numbers.find(own["e164"])
     assert found is not None
-    assert found.account_id == "SA_YYYYYYYY"
+    assert found.account_id == AUTH_ID
     assert await client.numbers.find("+14155550000") is None
+    assert [request.params["search"] for request in sent(mock_api)] == [own["e164"], "+14155550000"]
 
 
 # -- purchase ---------------------------------------------------------------

@@ -10,8 +10,10 @@ import pytest
 from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, FakeTransport, Sent, json_response
 from yarl import URL
 
-from phonenumbers_async import APIError, AsyncClient
+from phonenumbers_async import AsyncClient
 from phonenumbers_async._sansio import Response
+from phonenumbers_async._transport import HTTPRequest
+from phonenumbers_async.errors import PagingError, UnexpectedResponse
 
 NUMBERS = [f"+9180000{index:05d}" for index in range(250)]
 
@@ -59,14 +61,29 @@ async def test_a_limit_offset_server_is_listed_completely(max_concurrency: int) 
 
 
 async def test_a_server_that_ignores_paging_is_an_error_not_an_endless_loop() -> None:
-    """A server answering page 1 to every request raises APIError instead of repeating it."""
+    """A server answering page 1 to every request raises PagingError instead of repeating it."""
 
     def answer(query: dict[str, str]) -> dict[str, Any]:
         return {"items": _items(0, 100), "page": 1, "per_page": 100, "total": len(NUMBERS)}
 
-    with pytest.raises(APIError) as raised:
+    with pytest.raises(PagingError, match="answered page 1"):
         await _list_all(_server(answer))
-    assert raised.value.code == "unexpected_page"
+
+
+@pytest.mark.parametrize("total", [None, 10_000])
+async def test_a_server_that_repeats_a_page_without_saying_so_is_an_error(
+    total: int | None,
+) -> None:
+    """Paging ignored, ``page`` (and ``total``) left out: the repeat is caught, not looped."""
+
+    def answer(query: dict[str, str]) -> dict[str, Any]:
+        envelope: dict[str, Any] = {"items": _items(0, 100)}
+        if total is not None:
+            envelope["total"] = total
+        return envelope
+
+    with pytest.raises(PagingError, match="repeats the page before it"):
+        await _list_all(_server(answer))
 
 
 @pytest.mark.parametrize("reported_per_page", [100, None])
@@ -168,7 +185,7 @@ async def test_a_page_that_cannot_be_read_fails_when_reached_after_every_earlier
             seen.append(number.e164)
 
     async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=transport) as client:
-        with pytest.raises(APIError, match="not JSON"):
+        with pytest.raises(UnexpectedResponse, match="not JSON"):
             await read_all(client)
     assert seen == NUMBERS[:50]
 
@@ -179,8 +196,8 @@ async def test_stopping_during_the_first_page_cancels_the_pages_fetched_ahead() 
     never = asyncio.Event()
 
     class SlowAfterPageOne:
-        async def send(self, method: str, url: str, *_: Any) -> Response:
-            page = int(dict(URL(url).query)["page"])
+        async def send(self, request: HTTPRequest) -> Response:
+            page = int(dict(URL(request.url).query)["page"])
             if page == 1:
                 return json_response(200, _paged({"page": "1"}))
             try:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 from conftest import load_sample, sample_bytes
 
-from phonenumbers_async import APIError
 from phonenumbers_async import _sansio as sansio
 from phonenumbers_async._sansio import (
     Request,
@@ -22,6 +21,7 @@ from phonenumbers_async._sansio import (
     path,
     query,
 )
+from phonenumbers_async.errors import UnexpectedResponse
 
 
 @pytest.fixture(autouse=True, params=["msgspec", "general"])
@@ -105,9 +105,9 @@ def test_number_page_ignores_a_total_that_is_not_a_number() -> None:
 
 
 @pytest.mark.parametrize("body", [b'{"data": []}', b"[]", b'{"items": {}}'])
-def test_number_page_without_an_items_list_is_an_api_error(body: bytes) -> None:
+def test_number_page_without_an_items_list_is_an_unexpected_response(body: bytes) -> None:
     """A 200 without an ``items`` list is reported, not silently an empty page."""
-    with pytest.raises(APIError):
+    with pytest.raises(UnexpectedResponse):
         decode_number_page(body)
 
 
@@ -116,11 +116,11 @@ def test_number_page_without_an_items_list_is_an_api_error(body: bytes) -> None:
     [decode_number_page, decode_subaccount_page, decode_subaccount, decode_purchase],
 )
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"items": ['])
-def test_a_success_whose_body_is_not_json_is_an_api_error(
+def test_a_success_whose_body_is_not_json_is_an_unexpected_response(
     decode: Callable[[bytes], object], body: bytes
 ) -> None:
-    """A 2xx with HTML or cut-off JSON is an APIError showing the body, not a parser error."""
-    with pytest.raises(APIError, match="not JSON") as error:
+    """A 2xx with HTML or cut-off JSON is an UnexpectedResponse showing the body."""
+    with pytest.raises(UnexpectedResponse, match="not JSON") as error:
         decode(body)
 
     assert error.value.status == 200
@@ -128,9 +128,9 @@ def test_a_success_whose_body_is_not_json_is_an_api_error(
 
 
 @pytest.mark.parametrize("body", [b"[]", b'{"name": "no auth_id"}', b"null"])
-def test_a_sub_account_that_cannot_be_read_is_an_api_error(body: bytes) -> None:
+def test_a_sub_account_that_cannot_be_read_is_an_unexpected_response(body: bytes) -> None:
     """A 2xx whose sub-account object is not one is reported as an unexpected response."""
-    with pytest.raises(APIError, match="unexpected response"):
+    with pytest.raises(UnexpectedResponse, match="unexpected response"):
         decode_subaccount(body)
 
 
@@ -154,9 +154,9 @@ def test_single_sub_account_decodes() -> None:
 
 
 @pytest.mark.parametrize("body", [b"", b"{}", b'{"message": "ok"}', b'{"items": []}'])
-def test_purchase_without_a_number_is_an_api_error(body: bytes) -> None:
+def test_purchase_without_a_number_is_an_unexpected_response(body: bytes) -> None:
     """A 200 purchase answer that names no number is reported."""
-    with pytest.raises(APIError):
+    with pytest.raises(UnexpectedResponse):
         decode_purchase(body)
 
 

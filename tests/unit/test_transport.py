@@ -14,7 +14,7 @@ from phonenumbers_async import (
     RetryPolicy,
     TransportError,
 )
-from phonenumbers_async._transport import AiohttpTransport, Timeouts
+from phonenumbers_async._transport import AiohttpTransport, HTTPRequest, Timeouts
 
 URL = f"{BASE_URL}/v1/account/{AUTH_ID}/numbers?page=1&per_page=25&limit=25&offset=0"
 PAGE = {"items": [], "page": 1, "per_page": 25, "total": 0}
@@ -24,7 +24,7 @@ def test_no_session_exists_before_the_first_request() -> None:
     """Building a client outside a loop creates no aiohttp session (nothing to leak)."""
     client = AsyncClient(AUTH_ID, AUTH_TOKEN)
 
-    transport = client._transport
+    transport = client._sender.transport
     assert isinstance(transport, AiohttpTransport)
     assert transport._session is None
 
@@ -33,7 +33,7 @@ async def test_one_session_is_reused_and_closed(mock_api: aioresponses) -> None:
     """Every request of a client goes through one session, which ``aclose`` closes."""
     mock_api.get(URL, payload=PAGE, repeat=True)
     client = AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL)
-    transport = client._transport
+    transport = client._sender.transport
     assert isinstance(transport, AiohttpTransport)
 
     await client.numbers.list()
@@ -121,7 +121,7 @@ async def test_network_failures_become_transport_errors(
     transport = AiohttpTransport()
     try:
         with pytest.raises(error) as caught:
-            await transport.send("GET", URL, {}, None, Timeouts())
+            await transport.send(HTTPRequest("GET", URL, {}, None, Timeouts()))
     finally:
         await transport.aclose()
 
@@ -136,7 +136,7 @@ async def test_a_callers_session_is_used_and_left_open(mock_api: aioresponses) -
     async with aiohttp.ClientSession() as session:
         async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, session=session) as client:
             await client.numbers.list()
-            assert client._transport.session is session  # type: ignore[attr-defined]
+            assert client._sender.transport.session is session  # type: ignore[attr-defined]
 
         assert not session.closed
         assert session._retry_connection is False
