@@ -151,10 +151,35 @@ _to_status.cache.update((member.value, member) for member in NumberStatus)
 
 
 def _to_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-    return tuple(value) if value else ()
+    if value.__class__ is tuple:  # the default, already a tuple
+        return value
+    if value.__class__ is not list or any(item.__class__ is not str for item in value):
+        raise TypeError(f"expected a list of strings, not {str(value)[:40]!r}")
+    return tuple(value)
 
 
-def _passthrough(value: Any, _: Any) -> Any:
+class _Exact:
+    """A JSON scalar taken as it is, once its type is the one the model declares.
+
+    JSON already gives these types, so nothing is converted; a value of
+    another type (``"capabilities": "voice"``, ``"e164": 7``) is refused here
+    rather than stored, so every unreadable answer is caught when read.
+    """
+
+    __slots__ = ("type",)
+
+    def __init__(self, type_: type) -> None:
+        self.type = type_
+
+    def __call__(self, value: Any, _: Any) -> Any:
+        if value.__class__ is not self.type:
+            raise TypeError(f"expected {self.type.__name__}, not {str(value)[:40]!r}")
+        return value
+
+
+def _mapping(value: Any, _: Any) -> Any:
+    if value.__class__ is not dict:
+        raise TypeError(f"expected an object, not {str(value)[:40]!r}")
     return value
 
 
@@ -291,7 +316,7 @@ def _register_hot_path(
         hook = conv.get_structure_hook(inner)
         if default is attrs.NOTHING:
             lines += [
-                f"    if values[{name!r}] is __nothing:",
+                f"    if values[{name!r}] is __nothing or values[{name!r}] is None:",
                 f"        raise KeyError('{cls.__name__} without {name}')",
             ]
         elif default is not None:
@@ -301,11 +326,17 @@ def _register_hot_path(
                 f"    if values[{name!r}] is None:",
                 f"        values[{name!r}] = __default_{name}",
             ]
-        if hook is _passthrough:
-            continue
         lines.append(f"    value = values[{name!r}]")
         lines.append("    if value is not None:")
-        if hook is _to_datetime:
+        if isinstance(hook, _Exact):
+            # Inlined: the type check is all there is to do for most fields.
+            namespace[f"__exact_{name}"] = hook
+            namespace[f"__class_{name}"] = hook.type
+            lines += [
+                f"        if value.__class__ is not __class_{name}:",
+                f"            __exact_{name}(value, None)",
+            ]
+        elif hook is _to_datetime:
             # Inlined: six timestamps an item make the call itself measurable.
             lines += [
                 f"        if len(value) > {_LONGEST_PLAIN_TIMESTAMP}:",
@@ -316,7 +347,8 @@ def _register_hot_path(
                 " else value.replace(tzinfo=__utc)",
             ]
         elif hook is _to_tuple:
-            lines.append(f"        values[{name!r}] = tuple(value) if value else ()")
+            namespace["__to_tuple"] = _to_tuple
+            lines.append(f"        values[{name!r}] = __to_tuple(value, None)")
         elif isinstance(hook, _Memoized):
             # The cache looked up inline; the hook runs (and fills it) on a miss.
             namespace[f"__hook_{name}"] = hook
@@ -358,11 +390,10 @@ def _strip_optional(type_: Any) -> Any:
 def make_converter() -> cattrs.Converter:
     """Build the converter with every hook the models need."""
     conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
-    # JSON already gives these types; converting them again only costs time.
+    # JSON already gives these types: they are checked, never converted.
     for scalar in (str, bool, int):
-        conv.register_structure_hook(scalar, _passthrough)
-    for optional_scalar in (str | None, bool | None, int | None):
-        _register_exact(conv, optional_scalar, _passthrough)
+        conv.register_structure_hook(scalar, _Exact(scalar))
+        _register_exact(conv, scalar | None, _or_none(_Exact(scalar)))
     # Optional money and timestamps get one flat hook each instead of cattrs'
     # generic union dispatch, which costs more than the conversion itself.
     _register_exact(conv, Decimal | None, _or_none(_to_decimal))
@@ -374,8 +405,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, _datetime_to_json)
     conv.register_structure_hook(NumberStatus, _to_status)
     conv.register_unstructure_hook(NumberStatus, lambda status: status.value)
-    _register_exact(conv, Mapping[str, Any] | None, _passthrough)
-    _register_exact(conv, Mapping[str, Any], _passthrough)
+    _register_exact(conv, Mapping[str, Any] | None, _or_none(_mapping))
+    _register_exact(conv, Mapping[str, Any], _mapping)
     _register_exact(conv, tuple[str, ...], _to_tuple)
     _register_with_extra(conv, Capabilities)
     # Capabilities take few shapes: one shared object per shape.

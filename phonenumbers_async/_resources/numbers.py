@@ -301,7 +301,14 @@ class Numbers(Resource):
             return Unknown("the number was neither found on sale nor owned by an exact lookup")
 
         def read(response: Response) -> PhoneNumber:
-            return decode_purchase(response.body)
+            number = decode_purchase(response.body)
+            if number.e164 != e164:
+                raise UnexpectedResponse(
+                    f"the purchase answer describes {number.e164[:20]!r}, not {e164}",
+                    status=response.status,
+                )
+            # Bought for this account: an answer that leaves the owner out still means it.
+            return number if number.account_id else attrs.evolve(number, account_id=account)
 
         async def recover(_: UnexpectedResponse) -> PhoneNumber:
             # Bought, whatever the body says: the full number if a lookup finds it.
