@@ -135,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "bench-results" / "latest.md")
     args = parser.parse_args(argv)
 
-    from . import bench_decode, bench_listing
+    from . import bench_decode, bench_listing, bench_reconcile
 
     started = time.perf_counter()
     head = header()
     print("\n".join(head), flush=True)
-    print("\nrunning: decode, listing, fan-out, memory, facade ...", flush=True)
+    print("\nrunning: decode, listing, fan-out, memory, facade, reconcile ...", flush=True)
     # Build every server's pages up front, before anything is timed.
     servers = {
         "listing": ServerProcess(items=LISTING_ITEMS).start(),
@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers.values():
             server.stop()
     rows += facade_rows()
+    rows += bench_reconcile.reconcile_rows()
+    print("  reconcile done", flush=True)
 
     elapsed = time.perf_counter() - started
     footer = [
