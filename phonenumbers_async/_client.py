@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 import aiohttp
 
-from ._config import ClientConfig
+from ._config import CallOptions, ClientConfig
 from ._ratelimit import RateLimiter
 from ._resources.inventory import Inventory
 from ._resources.numbers import Numbers
@@ -24,24 +24,11 @@ from ._transport import AiohttpTransport, HTTPRequest, Timeouts, Transport
 from ._version import __version__
 from .errors import ConfigurationError, PhoneNumbersError
 
-__all__ = ["NOT_GIVEN", "AsyncClient", "Sender"]
+__all__ = ["AsyncClient", "Sender"]
 
 logger = logging.getLogger("phonenumbers_async")
 
 USER_AGENT = f"phonenumbers_async/{__version__}"
-
-
-class _NotGiven:
-    """The default of an option that :meth:`AsyncClient.with_options` leaves as it is."""
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-NOT_GIVEN: Any = _NotGiven()
 
 
 class Sender:
@@ -240,37 +227,19 @@ class AsyncClient:
         """Seconds a whole call may take (None: bounded by its attempts only)."""
         return self.config.deadline
 
-    def with_options(
-        self,
-        *,
-        timeout: float | None = NOT_GIVEN,
-        connect_timeout: float | None = NOT_GIVEN,
-        deadline: float | None = NOT_GIVEN,
-        max_retries: int = NOT_GIVEN,
-        max_concurrency: int = NOT_GIVEN,
-        max_response_bytes: int = NOT_GIVEN,
-        extra_headers: dict[str, str] = NOT_GIVEN,
-        extra_query: dict[str, str] = NOT_GIVEN,
-    ) -> AsyncClient:
+    def with_options(self, **changes: Unpack[CallOptions]) -> AsyncClient:
         """A client sharing this one's connections and rate limit, with some settings changed.
 
-        For one call with another timeout:
+        For one call with a deadline:
         ``await client.with_options(deadline=5).numbers.purchase(e164)``.
-        ``extra_headers`` and ``extra_query`` are added to every request of
-        the copy (they can never replace the authentication headers).
-        Closing the copy does not close the shared connections.
+        The settings are those of :class:`CallOptions` (``timeout``,
+        ``connect_timeout``, ``deadline``, ``max_retries``, ``max_concurrency``,
+        ``max_response_bytes``, ``extra_headers``, ``extra_query``), checked as
+        the constructor checks them. ``extra_headers`` and ``extra_query`` are
+        added to every request of the copy; they can never replace the
+        authentication headers. Closing the copy does not close the shared
+        connections.
         """
-        given = {
-            "timeout": timeout,
-            "connect_timeout": connect_timeout,
-            "deadline": deadline,
-            "max_retries": max_retries,
-            "max_concurrency": max_concurrency,
-            "max_response_bytes": max_response_bytes,
-            "extra_headers": extra_headers,
-            "extra_query": extra_query,
-        }
-        changes = {name: value for name, value in given.items() if value is not NOT_GIVEN}
         sender = self._sender
         clone = object.__new__(AsyncClient)
         clone._setup(

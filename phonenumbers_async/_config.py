@@ -12,7 +12,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import attrs
@@ -27,6 +27,7 @@ __all__ = [
     "AUTH_HEADERS",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "CallOptions",
     "ClientConfig",
     "check_base_url",
 ]
@@ -76,6 +77,22 @@ def check_base_url(base_url: str, *, allow_http: bool) -> str:
             "auth token unencrypted; use https, or pass allow_http=True if you mean it"
         )
     return base_url.rstrip("/")
+
+
+class CallOptions(TypedDict, total=False):
+    """The settings ``with_options`` changes, on ``AsyncClient`` and ``Client`` alike."""
+
+    timeout: float | None
+    connect_timeout: float | None
+    deadline: float | None
+    max_retries: int
+    max_concurrency: int
+    max_response_bytes: int
+    extra_headers: Mapping[str, str]
+    extra_query: Mapping[str, str]
+
+
+CALL_OPTION_NAMES = frozenset(CallOptions.__annotations__)
 
 
 # Validators ---------------------------------------------------------------
@@ -268,6 +285,9 @@ class ClientConfig:
 
         ``max_retries`` changes the retry policy's bound.
         """
+        unknown = set(changes) - CALL_OPTION_NAMES - {"auth_token", "retry_policy", "base_url"}
+        if unknown:
+            raise TypeError(f"unexpected setting(s): {', '.join(sorted(unknown))}")
         max_retries = changes.pop("max_retries", None)
         if max_retries is not None:
             _require_int("max_retries", max_retries, 0, MAX_RETRIES_LIMIT)

@@ -94,8 +94,9 @@ def _decimal(value: Any, _: Any) -> Decimal:
     return result
 
 
-# A float is keyed apart: 1 and 1.0 are equal but must keep their own digits.
-_to_decimal = _Memoized(_decimal, "value if value.__class__ is not float else (float, value)")
+# Keyed with the class: 1, 1.0 and True are equal as keys, but are read differently
+# (Decimal("1"), Decimal("1.0"), refused).
+_to_decimal = _Memoized(_decimal, "(value.__class__, value)")
 
 
 def _decimal_to_json(value: Decimal) -> int | float:

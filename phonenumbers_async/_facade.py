@@ -35,13 +35,13 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import aiohttp
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from ._client import NOT_GIVEN, AsyncClient
-from ._config import ClientConfig
+from ._client import AsyncClient
+from ._config import CallOptions, ClientConfig
 from ._resources._base import Resource
 from ._retry import RetryPolicy
 from ._transport import Transport
@@ -616,37 +616,15 @@ class Client(_Surface):
         """Seconds a whole call may take (None: bounded by its attempts only)."""
         return self._config.deadline
 
-    def with_options(
-        self,
-        *,
-        timeout: float | None = NOT_GIVEN,
-        connect_timeout: float | None = NOT_GIVEN,
-        deadline: float | None = NOT_GIVEN,
-        max_retries: int = NOT_GIVEN,
-        max_concurrency: int = NOT_GIVEN,
-        max_response_bytes: int = NOT_GIVEN,
-        extra_headers: dict[str, str] = NOT_GIVEN,
-        extra_query: dict[str, str] = NOT_GIVEN,
-    ) -> Client:
+    def with_options(self, **changes: Unpack[CallOptions]) -> Client:
         """A client sharing this one's event loop and connections, with some settings changed.
 
-        ``client.with_options(deadline=5).numbers.purchase(e164)``; closing the
-        copy leaves this client open, closing this client closes the copy.
-        The options are :meth:`AsyncClient.with_options`'s.
+        ``client.with_options(deadline=5).numbers.purchase(e164)``; the
+        settings are :meth:`AsyncClient.with_options`'s. Closing the copy
+        leaves this client open, closing this client closes the copy.
         """
-        given = {
-            "timeout": timeout,
-            "connect_timeout": connect_timeout,
-            "deadline": deadline,
-            "max_retries": max_retries,
-            "max_concurrency": max_concurrency,
-            "max_response_bytes": max_response_bytes,
-            "extra_headers": extra_headers,
-            "extra_query": extra_query,
-        }
-        changes = {name: value for name, value in given.items() if value is not NOT_GIVEN}
         source = self._client()
-        copy: AsyncClient = self._call(_invoke, source.with_options, (), changes)
+        copy: AsyncClient = self._call(_invoke, source.with_options, (), dict(changes))
         client = object.__new__(Client)
         client._setup(self._runner, self._shape, copy.config, copy, self)
         return client

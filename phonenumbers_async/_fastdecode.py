@@ -109,7 +109,7 @@ def _build() -> Callable[[bytes], NumberPage | None]:
         for name in ("setup_fee", "monthly_fee"):
             fee = values[name]
             if fee is not None:
-                found = money.get(fee if fee.__class__ is not float else (float, fee))
+                found = money.get((fee.__class__, fee))
                 values[name] = found if found is not None else money_hook(fee, Decimal)
         status = values["status"]
         if status is not None:

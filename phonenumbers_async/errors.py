@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 __all__ = [
     "APIError",
@@ -185,6 +185,16 @@ class FanOutError(PhoneNumbersError):
         self.failures = dict(failures)
 
 
+class APIErrorFields(TypedDict, total=False):
+    """The keyword arguments of every :class:`APIError` (``status`` required there)."""
+
+    status: int
+    code: str | None
+    request_id: str | None
+    body: Any
+    attempts: int
+
+
 class APIError(PhoneNumbersError):
     """The server answered with an error status.
 
@@ -275,15 +285,11 @@ class CoolOffInEffect(Conflict):
         *,
         cool_off_until: datetime | None,
         cool_off_remaining: timedelta | None,
-        status: int = 409,
-        code: str | None = "did_cool_off_in_effect",
-        request_id: str | None = None,
-        body: Any = None,
-        attempts: int = 1,
+        **fields: Unpack[APIErrorFields],
     ) -> None:
-        super().__init__(
-            message, status=status, code=code, request_id=request_id, body=body, attempts=attempts
-        )
+        fields.setdefault("status", 409)
+        fields.setdefault("code", "did_cool_off_in_effect")
+        super().__init__(message, **fields)
         self.cool_off_until = cool_off_until
         self.cool_off_remaining = cool_off_remaining
 
@@ -296,19 +302,10 @@ class RateLimited(APIError):
     """429: too many requests; ``retry_after`` is the server's advice in seconds."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        status: int = 429,
-        code: str | None = None,
-        request_id: str | None = None,
-        body: Any = None,
-        attempts: int = 1,
+        self, message: str, *, retry_after: float | None = None, **fields: Unpack[APIErrorFields]
     ) -> None:
-        super().__init__(
-            message, status=status, code=code, request_id=request_id, body=body, attempts=attempts
-        )
+        fields.setdefault("status", 429)
+        super().__init__(message, **fields)
         self.retry_after = retry_after
 
 
