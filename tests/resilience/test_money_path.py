@@ -182,32 +182,40 @@ MALFORMED = dict(_malformed_bodies())
 
 
 @pytest.mark.parametrize("lookups_work", [True, False], ids=["lookup ok", "lookup fails"])
-@pytest.mark.parametrize("variant", sorted(MALFORMED))
-async def test_a_malformed_successful_purchase_is_a_purchase(
-    variant: str, lookups_work: bool
-) -> None:
-    """A 2xx purchase with any malformed body: the number (looked up, or minimal), never a crash."""
+async def test_a_malformed_successful_purchase_is_a_purchase(lookups_work: bool) -> None:
+    """A 2xx purchase with any malformed body: the number (looked up, or minimal), never a crash.
+
+    Every field of the recorded answer in turn gets each wrong value; then
+    truncated, HTML, non-UTF-8, nested-too-deep and empty bodies. One client
+    runs them all (a test each would spend its time setting up).
+    """
     owned_page = json.dumps(
         {"items": [{**_NUMBER, "e164": E164, "account_id": AUTH_ID}], "page": 1, "total": 1}
     ).encode()
+    body = b""
 
     def handler(request: HTTPRequest) -> Response:
         if request.method == "POST":
-            return Response(200, {"Content-Type": "application/json"}, MALFORMED[variant])
+            return Response(200, {"Content-Type": "application/json"}, body)
         if lookups_work:
             return Response(200, {}, owned_page)
         return Response(500, {}, b"<html>down</html>")
 
+    outcomes: dict[str, str] = {}
     async with AsyncClient(
         AUTH_ID, AUTH_TOKEN, transport=MockTransport(handler), max_retries=0
     ) as client:
-        try:
-            number = await client.numbers.purchase(E164)
-        except PurchaseOutcomeUnknown:
-            return
-    assert number.e164 == E164
-    # The server's word on the owner when it gave a readable one, else this account.
-    assert isinstance(number.account_id, str)
+        for variant, body in MALFORMED.items():  # noqa: B007  # read by handler
+            try:
+                number = await client.numbers.purchase(E164)
+            except PurchaseOutcomeUnknown:
+                outcomes[variant] = "unknown"
+                continue
+            assert number.e164 == E164, variant
+            # The server's word on the owner when it gave a readable one, else this account.
+            assert isinstance(number.account_id, str), variant
+            outcomes[variant] = "number"
+    assert len(outcomes) == len(MALFORMED) > 100
 
 
 async def test_many_concurrent_ambiguous_purchases_keep_exact_accounts() -> None:
