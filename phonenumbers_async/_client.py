@@ -13,7 +13,7 @@ from typing import Any, Unpack
 
 import aiohttp
 
-from ._config import CallOptions, ClientConfig
+from ._config import CallOptions, ClientConfig, SettingsView
 from ._ratelimit import RateLimiter
 from ._resources.inventory import Inventory
 from ._resources.numbers import Numbers
@@ -31,15 +31,19 @@ logger = logging.getLogger("phonenumbers_async")
 USER_AGENT = f"phonenumbers_async/{__version__}"
 
 
-class Sender:
+class Sender(SettingsView):
     """Sends requests for one client: what resources see of it (the ``Requester`` protocol)."""
 
     def __init__(
         self, config: ClientConfig, transport: Transport, rate_limiter: RateLimiter | None
     ) -> None:
-        self.config = config
+        self._config = config
         self._transport = transport
         self._rate_limiter = rate_limiter
+
+    @property
+    def config(self) -> ClientConfig:
+        return self._config
 
     @property
     def transport(self) -> Transport:
@@ -48,22 +52,6 @@ class Sender:
     @property
     def rate_limiter(self) -> RateLimiter | None:
         return self._rate_limiter
-
-    @property
-    def auth_id(self) -> str:
-        return self.config.auth_id
-
-    @property
-    def max_concurrency(self) -> int:
-        return self.config.max_concurrency
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        return self.config.retry_policy
-
-    @property
-    def deadline(self) -> float | None:
-        return self.config.deadline
 
     async def send(self, request: Request, *, settle: Settle | None = None) -> SendResult:
         """Send ``request`` through the one retry loop, within the call's deadline."""
@@ -115,7 +103,7 @@ class Sender:
         return response
 
 
-class AsyncClient:
+class AsyncClient(SettingsView):
     """The async client of the Phone Numbers API.
 
     Arguments left out come from ``VOBIZ_AUTH_ID``, ``VOBIZ_AUTH_TOKEN`` and
@@ -201,31 +189,6 @@ class AsyncClient:
     def config(self) -> ClientConfig:
         """The resolved settings (the token is left out of its repr)."""
         return self._sender.config
-
-    @property
-    def auth_id(self) -> str:
-        """The Auth ID this client acts as."""
-        return self.config.auth_id
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL, without a trailing slash."""
-        return self.config.base_url
-
-    @property
-    def max_concurrency(self) -> int:
-        """How many pages a listing fetches at once, unless a call says otherwise."""
-        return self.config.max_concurrency
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        """The retry policy in force, ``max_retries`` included."""
-        return self.config.retry_policy
-
-    @property
-    def deadline(self) -> float | None:
-        """Seconds a whole call may take (None: bounded by its attempts only)."""
-        return self.config.deadline
 
     def with_options(self, **changes: Unpack[CallOptions]) -> AsyncClient:
         """A client sharing this one's connections and rate limit, with some settings changed.

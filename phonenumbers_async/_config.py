@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "CallOptions",
     "ClientConfig",
+    "SettingsView",
     "check_base_url",
 ]
 
@@ -295,3 +296,37 @@ class ClientConfig:
                 changes.get("retry_policy", self.retry_policy), max_retries=max_retries
             )
         return attrs.evolve(self, **changes)
+
+
+class SettingsView:
+    """The settings properties every client (and its sender) shows, read from ``config``."""
+
+    @property
+    def config(self) -> ClientConfig:
+        """The resolved settings (the token is left out of its repr)."""
+        raise NotImplementedError
+
+    @property
+    def auth_id(self) -> str:
+        """The Auth ID this client acts as."""
+        return self.config.auth_id
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, without a trailing slash."""
+        return self.config.base_url
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many pages a listing fetches at once, unless a call says otherwise."""
+        return self.config.max_concurrency
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy in force, ``max_retries`` included."""
+        return self.config.retry_policy
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds a whole call may take (None: bounded by its attempts only)."""
+        return self.config.deadline

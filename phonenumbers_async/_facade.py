@@ -41,7 +41,7 @@ import aiohttp
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._client import AsyncClient
-from ._config import CallOptions, ClientConfig
+from ._config import CallOptions, ClientConfig, SettingsView
 from ._resources._base import Resource
 from ._retry import RetryPolicy
 from ._transport import Transport
@@ -492,7 +492,7 @@ def _same_parameters(first: Callable[..., Any], second: Callable[..., Any]) -> b
         return False
 
 
-class Client(_Surface):
+class Client(SettingsView, _Surface):
     """The synchronous client: :class:`AsyncClient`'s resources and methods, blocking.
 
     ::
@@ -591,30 +591,6 @@ class Client(_Surface):
     def config(self) -> ClientConfig:
         """The resolved settings (the token is left out of its repr)."""
         return self._config
-
-    @property
-    def auth_id(self) -> str:
-        """The Auth ID this client acts as."""
-        return self._config.auth_id
-
-    @property
-    def base_url(self) -> str:
-        return self._config.base_url
-
-    @property
-    def max_concurrency(self) -> int:
-        """How many pages a listing fetches at once, unless a call says otherwise."""
-        return self._config.max_concurrency
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        """The retry policy in force, ``max_retries`` included."""
-        return self._config.retry_policy
-
-    @property
-    def deadline(self) -> float | None:
-        """Seconds a whole call may take (None: bounded by its attempts only)."""
-        return self._config.deadline
 
     def with_options(self, **changes: Unpack[CallOptions]) -> Client:
         """A client sharing this one's event loop and connections, with some settings changed.
