@@ -36,6 +36,28 @@ def test_missing_credentials_stop_a_bulk_job_before_any_file_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [{"VOBIZ_AUTH_TOKEN": "tok\r\nX-Evil: 1"}, {"VOBIZ_BASE_URL": "https://h.example:99999/api"}],
+    ids=["token with CR LF", "port out of range"],
+)
+def test_a_bad_setting_stops_a_bulk_job_before_anything_is_journaled(
+    emu: Emu, tmp_path: Path, setting: dict[str, str]
+) -> None:
+    """A setting no request could carry: exit 2 at once, no journal saying "unknown"."""
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("e164\n+15550001111\n+15550001112\n")
+    result = run_cli(
+        ["numbers", "purchase", "--from", str(numbers)],
+        env=cli_env(emu.info, **setting),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["numbers.csv"]
+
+
 def test_wrong_token_exits_1_with_status_and_request_id(emu: Emu, cli) -> None:
     """A rejected token gives one line with the 401 and the server's request id."""
     result = cli("--auth-token", "not-the-token", "inventory", "list")
