@@ -21,7 +21,21 @@ if TYPE_CHECKING:
     from ._config import ClientConfig
     from ._convert import converter
     from ._facade import Client
-    from ._models import Capabilities, NumberStatus, Page, PhoneNumber, SubAccount
+    from ._models import (
+        Balance,
+        Capabilities,
+        CreatedSubAccount,
+        HealthSnapshot,
+        HealthSummary,
+        NumberHealth,
+        NumberStatus,
+        Page,
+        PhoneNumber,
+        Release,
+        ReleaseCancellation,
+        SubAccount,
+        Transaction,
+    )
     from ._retry import RetryPolicy
     from ._sansio import Response
     from ._transport import AiohttpTransport, HTTPRequest, MockTransport, Timeouts, Transport
@@ -61,11 +75,24 @@ _HOMES: dict[str, str] = {
     "ClientConfig": "._config",
     "converter": "._convert",
     "Client": "._facade",
-    "Capabilities": "._models",
-    "NumberStatus": "._models",
-    "Page": "._models",
-    "PhoneNumber": "._models",
-    "SubAccount": "._models",
+    **{
+        name: "._models"
+        for name in (
+            "Balance",
+            "Capabilities",
+            "CreatedSubAccount",
+            "HealthSnapshot",
+            "HealthSummary",
+            "NumberHealth",
+            "NumberStatus",
+            "Page",
+            "PhoneNumber",
+            "Release",
+            "ReleaseCancellation",
+            "SubAccount",
+            "Transaction",
+        )
+    },
     "RetryPolicy": "._retry",
     "Response": "._sansio",
     "AiohttpTransport": "._transport",
@@ -112,6 +139,7 @@ __all__ = [
     "AsyncClient",
     "AuthenticationFailed",
     "BadRequest",
+    "Balance",
     "Capabilities",
     "Client",
     "ClientClosedError",
@@ -119,13 +147,17 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "CoolOffInEffect",
+    "CreatedSubAccount",
     "DeadlineExceeded",
     "EventLoopError",
     "FanOutError",
     "HTTPRequest",
+    "HealthSnapshot",
+    "HealthSummary",
     "InsufficientBalance",
     "MockTransport",
     "NotFound",
+    "NumberHealth",
     "NumberStatus",
     "NumberTaken",
     "OutcomeUnknown",
@@ -136,6 +168,8 @@ __all__ = [
     "PhoneNumbersError",
     "PurchaseOutcomeUnknown",
     "RateLimited",
+    "Release",
+    "ReleaseCancellation",
     "RequestTimeout",
     "Response",
     "ResponseTooLarge",
@@ -143,6 +177,7 @@ __all__ = [
     "ServerError",
     "SubAccount",
     "Timeouts",
+    "Transaction",
     "Transport",
     "TransportError",
     "UnexpectedResponse",

@@ -15,6 +15,7 @@ import aiohttp
 
 from ._config import CallOptions, ClientConfig, SettingsView
 from ._ratelimit import RateLimiter
+from ._resources.account import Account
 from ._resources.inventory import Inventory
 from ._resources.numbers import Numbers
 from ._resources.subaccounts import SubAccounts
@@ -115,7 +116,10 @@ class AsyncClient(SettingsView):
     event loop: the HTTP session is created on first use.
 
     Resources: ``numbers`` (the account's numbers: list, get, purchase,
-    release), ``inventory`` (numbers on sale) and ``subaccounts``.
+    release and its cancellation, routing to a trunk or an application,
+    health), ``inventory`` (numbers on sale), ``subaccounts`` (their
+    lifecycle, and handing numbers to them) and ``account`` (balance and
+    transactions).
 
     ``timeout`` is seconds for one attempt, ``connect_timeout`` for
     establishing a connection, ``deadline`` seconds for a whole call
@@ -182,6 +186,7 @@ class AsyncClient(SettingsView):
         self.numbers = Numbers(sender)
         self.inventory = Inventory(sender)
         self.subaccounts = SubAccounts(sender)
+        self.account = Account(sender)
 
     # -- settings --------------------------------------------------------
 

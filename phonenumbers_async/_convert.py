@@ -20,9 +20,29 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._models import EMPTY_EXTRA, Capabilities, ExtraFields, NumberStatus, PhoneNumber, SubAccount
+from ._models import (
+    EMPTY_EXTRA,
+    Balance,
+    Capabilities,
+    ExtraFields,
+    HealthSnapshot,
+    HealthSummary,
+    NumberHealth,
+    NumberStatus,
+    PhoneNumber,
+    Release,
+    ReleaseCancellation,
+    SubAccount,
+    Transaction,
+)
 
-__all__ = ["converter", "make_converter", "structure_number", "structure_subaccount"]
+__all__ = [
+    "converter",
+    "make_converter",
+    "structure_as",
+    "structure_number",
+    "structure_subaccount",
+]
 
 M = TypeVar("M")
 
@@ -178,6 +198,15 @@ class _Exact:
         return value
 
 
+def _to_float(value: Any, _: Any) -> float:
+    # A JSON number: an integer (0) or a float (0.5); never a boolean.
+    if value.__class__ is float:
+        return value
+    if value.__class__ is int:
+        return float(value)
+    raise TypeError(f"expected a number, not {str(value)[:40]!r}")
+
+
 def _mapping(value: Any, _: Any) -> Any:
     if value.__class__ is not dict:
         raise TypeError(f"expected an object, not {str(value)[:40]!r}")
@@ -189,6 +218,9 @@ def _or_none(hook: Callable[[Any, Any], M]) -> Callable[[Any, Any], M | None]:
         return None if value is None else hook(value, type_)
 
     return optional
+
+
+_optional_text = _or_none(_Exact(str))
 
 
 def _register_exact(conv: cattrs.Converter, type_: Any, hook: Callable[[Any, Any], Any]) -> None:
@@ -224,7 +256,8 @@ def _register_with_extra(
         obj = base_structure(data, cls)
         for alias, attribute in alias_items:
             if attribute not in data and alias in data:
-                object.__setattr__(obj, attribute, data[alias])
+                # Every alias names an owner: text or null, checked like the field.
+                object.__setattr__(obj, attribute, _optional_text(data[alias], None))
         unknown = data.keys() - known
         if unknown:
             # Set once, during construction, before anyone else sees the object.
@@ -417,10 +450,36 @@ def make_converter() -> cattrs.Converter:
     )
     _register_hot_path(conv, PhoneNumber, aliases={"auth_id": "account_id"})
     _register_with_extra(conv, SubAccount)
+    conv.register_structure_hook(float, _to_float)
+    _register_exact(conv, float | None, _or_none(_to_float))
+    for model in (Release, ReleaseCancellation, HealthSummary, HealthSnapshot, Balance):
+        _register_with_extra(conv, model)
+    # Its snapshots are a list on the wire; each is read as a HealthSnapshot.
+    _register_exact(
+        conv,
+        tuple[HealthSnapshot, ...],
+        lambda value, _: tuple(conv.structure(item, HealthSnapshot) for item in _list(value)),
+    )
+    _register_exact(conv, HealthSummary | None, _or_none(conv.get_structure_hook(HealthSummary)))
+    _register_with_extra(conv, NumberHealth)
+    # The current example names the owner auth_id, the generated models account_id.
+    _register_with_extra(conv, Transaction, aliases={"auth_id": "account_id"})
     return conv
+
+
+def _list(value: Any) -> list[Any]:
+    if value.__class__ is not list:
+        raise TypeError(f"expected a list, not {str(value)[:40]!r}")
+    return value
 
 
 converter = make_converter()
 
 structure_number: Callable[[Any, Any], PhoneNumber] = converter.get_structure_hook(PhoneNumber)
 structure_subaccount: Callable[[Any, Any], SubAccount] = converter.get_structure_hook(SubAccount)
+
+
+def structure_as(model: type[M]) -> Callable[[Any, Any], M]:
+    """The converter's structure hook for ``model``."""
+    hook: Callable[[Any, Any], M] = converter.get_structure_hook(model)
+    return hook

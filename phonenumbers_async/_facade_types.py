@@ -8,12 +8,22 @@ tell the type checker what that wrapping returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal, Protocol
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal, Protocol
 
-from ._models import Page, PhoneNumber, SubAccount
+from ._models import (
+    Balance,
+    CreatedSubAccount,
+    NumberHealth,
+    Page,
+    PhoneNumber,
+    Release,
+    ReleaseCancellation,
+    SubAccount,
+    Transaction,
+)
 
-__all__ = ["SyncInventory", "SyncNumbers", "SyncResources", "SyncSubAccounts"]
+__all__ = ["SyncAccount", "SyncInventory", "SyncNumbers", "SyncResources", "SyncSubAccounts"]
 
 
 class SyncNumbers(Protocol):
@@ -121,13 +131,53 @@ class SyncNumbers(Protocol):
         """
         ...
 
-    def release(self, e164: str, *, auth_id: str | None = None) -> None:
-        """Release ``e164`` from the account.
+    def release(self, e164: str, *, immediate: bool = False, auth_id: str | None = None) -> Release:
+        """Release ``e164`` from the account; the answer says what happens next.
 
-        When a release fails ambiguously, or a resend is told "not owned",
-        the client looks the number up before reporting: no longer owned (or
-        listed as being released) means an attempt of this call did it.
+        The current API keeps the number as ``pending_release`` for 24 hours
+        (:meth:`cancel_release` undoes it; ``immediate=True`` skips that
+        window), then quarantines it for 45 days. Older servers answer 204 or
+        a message and return it to inventory at once (``status`` ``released``).
+        After an ambiguous failure, or a resend told "not owned", the number
+        is looked up: pending release or gone means an attempt of this call
+        did it.
         """
+        ...
+
+    def cancel_release(self, e164: str, *, auth_id: str | None = None) -> ReleaseCancellation:
+        """Put a ``pending_release`` number back to ``active`` (within its 24-hour window).
+
+        A resend told "number is not pending release" looks the number up:
+        active on the account means an earlier attempt cancelled it.
+        """
+        ...
+
+    def assign_trunk(self, e164: str, trunk_group_id: str, *, auth_id: str | None = None) -> None:
+        """Route ``e164`` to SIP trunk group ``trunk_group_id`` (a UUID).
+
+        A number already on a trunk is refused (unassign it first); a resend
+        told so looks the number up, and is done if it is on *this* trunk.
+        """
+        ...
+
+    def unassign_trunk(self, e164: str, *, auth_id: str | None = None) -> None:
+        """Take ``e164`` off its SIP trunk (a resend told "not on a trunk" is checked)."""
+        ...
+
+    def attach_application(
+        self, e164: str, application_id: str, *, auth_id: str | None = None
+    ) -> None:
+        """Route ``e164`` to application ``application_id`` (refused while it is on a trunk)."""
+        ...
+
+    def detach_application(self, e164: str, *, auth_id: str | None = None) -> None:
+        """Take ``e164`` off its application (a resend told "not found" is checked)."""
+        ...
+
+    def health(
+        self, e164: str, *, granularity: str = "daily", days: int = 30, auth_id: str | None = None
+    ) -> NumberHealth:
+        """The number's health: usage, spam flag, answer rate, per-day (or hour) snapshots."""
         ...
 
 
@@ -143,10 +193,16 @@ class SyncInventory(Protocol):
         *,
         country: str | None = None,
         search: str | None = None,
+        exclude: str | Iterable[str] | None = None,
         page: int = 1,
         per_page: int = 25,
     ) -> Page[PhoneNumber]:
-        """One page of inventory, filtered by ``country`` (ISO code) and ``search`` (digits)."""
+        """One page of inventory, filtered.
+
+        ``country`` is an ISO code, ``search`` a part of the number (digits,
+        ``+`` optional), ``exclude`` prefixes to leave out (``["+9180",
+        "9192"]`` or ``"9180,9192"``); the filters combine.
+        """
         ...
 
     def iter_pages(
@@ -154,6 +210,7 @@ class SyncInventory(Protocol):
         *,
         country: str | None = None,
         search: str | None = None,
+        exclude: str | Iterable[str] | None = None,
         per_page: int = 100,
         start_page: int = 1,
         max_concurrency: int | None = None,
@@ -166,6 +223,7 @@ class SyncInventory(Protocol):
         *,
         country: str | None = None,
         search: str | None = None,
+        exclude: str | Iterable[str] | None = None,
         per_page: int = 100,
         start_page: int = 1,
         max_concurrency: int | None = None,
@@ -221,6 +279,49 @@ class SyncSubAccounts(Protocol):
         """One sub-account by its ``SA_…`` Auth ID."""
         ...
 
+    def create(
+        self,
+        name: str,
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
+        business_type: str | None = None,
+        enabled: bool | None = None,
+        phone: str | None = None,
+        description: str | None = None,
+        rate_limit: int | None = None,
+        permissions: Mapping[str, Any] | None = None,
+    ) -> CreatedSubAccount:
+        """Create a sub-account; its Auth Token is in the answer this once (store it).
+
+        ``kyc_mode="customer_use"`` needs an ``email``. A creation is never
+        resent after an ambiguous failure (it could create two): the outcome
+        is then :class:`OutcomeUnknown`; check :meth:`iter` before retrying.
+        """
+        ...
+
+    def update(
+        self,
+        sub_auth_id: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
+        business_type: str | None = None,
+        enabled: bool | None = None,
+        phone: str | None = None,
+        description: str | None = None,
+        rate_limit: int | None = None,
+        permissions: Mapping[str, Any] | None = None,
+    ) -> SubAccount:
+        """Change some of a sub-account's fields; the updated sub-account comes back."""
+        ...
+
+    def delete(self, sub_auth_id: str) -> None:
+        """Delete a sub-account (a resend told "not found" is checked, not assumed)."""
+        ...
+
     def assign_number(self, e164: str, sub_account_id: str) -> None:
         """Move ``e164`` from the master's pool to sub-account ``sub_account_id``."""
         ...
@@ -234,9 +335,38 @@ class SyncSubAccounts(Protocol):
         ...
 
 
+class SyncAccount(Protocol):
+    """The account's money: balances per currency and the transactions ledger.
+
+    ``client.account`` of the sync ``Client``: the methods of
+    ``phonenumbers_async._resources.account.Account``, blocking.
+    """
+
+    def balance(self, currency: str = "INR") -> Balance:
+        """The balance in ``currency``; ``available_balance`` is what a purchase may spend."""
+        ...
+
+    def list_transactions(self, *, page: int = 1, per_page: int = 50) -> Page[Transaction]:
+        """One page of the ledger (``per_page`` at most 100), newest first as the server sends."""
+        ...
+
+    def iter_transactions_pages(
+        self, *, per_page: int = 100, start_page: int = 1, max_concurrency: int | None = None
+    ) -> Iterator[Page[Transaction]]:
+        """Every page of the ledger, in order, the next ones fetched ahead."""
+        ...
+
+    def iter_transactions(
+        self, *, per_page: int = 100, start_page: int = 1, max_concurrency: int | None = None
+    ) -> Iterator[Transaction]:
+        """Every transaction of the ledger, lazily (``for``)."""
+        ...
+
+
 class SyncResources:
     """The resources of a sync ``Client`` (declarations for the type checker)."""
 
     numbers: SyncNumbers
     inventory: SyncInventory
     subaccounts: SyncSubAccounts
+    account: SyncAccount

@@ -17,12 +17,20 @@ import attrs
 
 __all__ = [
     "EMPTY_EXTRA",
+    "Balance",
     "Capabilities",
+    "CreatedSubAccount",
     "ExtraFields",
+    "HealthSnapshot",
+    "HealthSummary",
+    "NumberHealth",
     "NumberStatus",
     "Page",
     "PhoneNumber",
+    "Release",
+    "ReleaseCancellation",
     "SubAccount",
+    "Transaction",
 ]
 
 T = TypeVar("T")
@@ -195,3 +203,141 @@ class Page(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+@attrs.frozen(kw_only=True)
+class Release:
+    """What a release answered.
+
+    The current API keeps the number on the account as ``pending_release``
+    for 24 hours (cancellable, until ``cooldown_ends_at``) and may debit a
+    ``release_fee``; the older answers (204, or 200 with only a message)
+    returned it to inventory at once and read as ``status`` ``released``.
+    """
+
+    status: NumberStatus
+    message: str | None = None
+    cooldown_ends_at: datetime | None = None
+    release_fee: Decimal | None = None
+    cancel_url: str | None = None
+    note: str | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+    @property
+    def cancellable(self) -> bool:
+        """Whether :meth:`Numbers.cancel_release` can still undo it."""
+        return self.status is NumberStatus.PENDING_RELEASE
+
+
+@attrs.frozen(kw_only=True)
+class ReleaseCancellation:
+    """What ``cancel-release`` answered: the number is ``active`` again, maybe with a refund."""
+
+    status: NumberStatus | None = None
+    message: str | None = None
+    currency: str | None = None
+    refund_amount: Decimal | None = None
+    refund_status: str | None = None
+    refund_error: str | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class HealthSummary:
+    """A number's calls over the health period."""
+
+    period_days: int | None = None
+    total_calls: int | None = None
+    answered_calls: int | None = None
+    answer_rate: float | None = None
+    total_minutes: float | None = None
+    avg_duration: float | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class HealthSnapshot:
+    """One day's (or hour's) figures of a number's health."""
+
+    id: str | None = None
+    ts: datetime | None = None
+    total_calls: int | None = None
+    answered_calls: int | None = None
+    failed_calls: int | None = None
+    answer_rate: float | None = None
+    total_duration: float | None = None
+    avg_duration: float | None = None
+    total_minutes: float | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class NumberHealth:
+    """A number's health dashboard: usage, spam flag, a summary and snapshots."""
+
+    e164: str
+    status: NumberStatus | None = None
+    usage_status: str | None = None
+    is_spam: bool | None = None
+    granularity: str | None = None
+    summary: HealthSummary | None = None
+    snapshots: tuple[HealthSnapshot, ...] = ()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class Balance:
+    """An account's balance in one currency; check ``available_balance`` before buying."""
+
+    currency: str | None = None
+    balance: Decimal | None = None
+    available_balance: Decimal | None = None
+    reserved_funds: Decimal | None = None
+    promotional_balance: Decimal | None = None
+    promotional_reserved_balance: Decimal | None = None
+    credit_limit: Decimal | None = None
+    credit_limit_type: str | None = None
+    is_postpaid: bool | None = None
+    low_balance_threshold: Decimal | None = None
+    status: str | None = None
+    account_id: str | None = None
+    id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class Transaction:
+    """One entry of the account's ledger (number purchases are ``did_rental`` debits)."""
+
+    id: str | None = None
+    type: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    description: str | None = None
+    reference: str | None = None
+    reference_type: str | None = None
+    status: str | None = None
+    account_id: str | None = None
+    balance_id: str | None = None
+    processed_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class CreatedSubAccount:
+    """A sub-account just created, and its Auth Token: shown this once, never in a repr."""
+
+    sub_account: SubAccount
+    auth_token: str | None = attrs.field(default=None, repr=False)
+    message: str | None = None
+    tokens: Mapping[str, Any] | None = attrs.field(default=None, repr=False, hash=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
+
+    @property
+    def auth_id(self) -> str:
+        """The new sub-account's Auth ID (``SA_…``)."""
+        return self.sub_account.auth_id

@@ -20,9 +20,20 @@ from typing import Any, TypeVar
 import attrs
 
 from . import errors
-from ._convert import structure_number, structure_subaccount
+from ._convert import structure_as, structure_number, structure_subaccount
 from ._fastdecode import decode_number_page_fast
-from ._models import Page, PhoneNumber, SubAccount
+from ._models import (
+    Balance,
+    CreatedSubAccount,
+    NumberHealth,
+    NumberStatus,
+    Page,
+    PhoneNumber,
+    Release,
+    ReleaseCancellation,
+    SubAccount,
+    Transaction,
+)
 from ._validation import encode_query, encode_segment
 
 try:  # orjson is an optional speed-up; the stdlib parser gives the same result.
@@ -36,11 +47,17 @@ __all__ = [
     "Idempotency",
     "Request",
     "Response",
+    "decode_balance",
+    "decode_cancellation",
+    "decode_created_subaccount",
+    "decode_health",
     "decode_number_page",
     "decode_number_page_general",
     "decode_purchase",
+    "decode_release",
     "decode_subaccount",
     "decode_subaccount_page",
+    "decode_transaction_page",
     "error_from_response",
     "parse_retry_after",
 ]
@@ -274,6 +291,92 @@ def decode_purchase(body: bytes) -> PhoneNumber:
     raise errors.UnexpectedResponse(
         "unexpected purchase response: no number in it", status=200, body=raw
     )
+
+
+def decode_release(status: int, body: bytes) -> Release:
+    """Read a release answer: the current 200 body, or an older 204 / 200 with a message.
+
+    The older variants returned the number to inventory at once, so they read
+    as ``released``; the current one says ``pending_release`` itself.
+    """
+    raw = _decode_answer(body, status)
+    if raw is None:
+        return Release(status=NumberStatus.RELEASED)
+    if isinstance(raw, Mapping) and "status" not in raw:
+        message = raw.get("message")
+        return read_model(
+            structure_as(Release),
+            {**raw, "status": NumberStatus.RELEASED.value, "message": message},
+            "the release answer",
+            raw,
+        )
+    return read_model(structure_as(Release), raw, "the release answer")
+
+
+def decode_cancellation(body: bytes) -> ReleaseCancellation:
+    """Read a ``cancel-release`` answer."""
+    raw = _decode_answer(body)
+    if raw is None:
+        return ReleaseCancellation(status=NumberStatus.ACTIVE)
+    return read_model(structure_as(ReleaseCancellation), raw, "the cancellation answer")
+
+
+def decode_health(body: bytes) -> NumberHealth:
+    """Read a number's health dashboard."""
+    return read_model(structure_as(NumberHealth), _decode_answer(body), "the number's health")
+
+
+def decode_balance(body: bytes) -> Balance:
+    """Read an account balance."""
+    return read_model(structure_as(Balance), _decode_answer(body), "the balance")
+
+
+def decode_transaction_page(body: bytes, page: int = 1, per_page: int = 50) -> Page[Transaction]:
+    """Read a transactions listing, in either documented envelope.
+
+    The current one reports ``total``, ``page`` and ``per_page``; the older one
+    ``count`` (the items of this page), ``limit`` and ``offset``, so its
+    total is unknown and the listing ends at a short page.
+    """
+    raw = _decode_answer(body)
+    if isinstance(raw, Mapping) and "page" not in raw and "offset" in raw:
+        limit = _count(raw.get("limit"), 1) or per_page
+        offset = _count(raw.get("offset"), 0)
+        raw = {
+            "transactions": raw.get("transactions"),
+            "page": offset // limit + 1 if offset is not None else page,
+            "per_page": limit,
+        }
+    return _page_of(raw, "transactions", "per_page", structure_as(Transaction), page, per_page)
+
+
+def decode_created_subaccount(body: bytes) -> CreatedSubAccount:
+    """Read the answer to a sub-account creation; its token is kept apart from the model."""
+    raw = _decode_answer(body)
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("sub_account"), Mapping):
+        raise errors.UnexpectedResponse(
+            "unexpected response: no sub_account in the creation answer",
+            status=200,
+            body=_without_secrets(raw),
+        )
+    sub = read_model(structure_subaccount, raw["sub_account"], "the new sub-account", {})
+    credentials = raw.get("auth_credentials")
+    token = credentials.get("auth_token") if isinstance(credentials, Mapping) else None
+    tokens = raw.get("tokens")
+    message = raw.get("message")
+    return CreatedSubAccount(
+        sub_account=sub,
+        auth_token=token if isinstance(token, str) else sub.auth_token,
+        message=message if isinstance(message, str) else None,
+        tokens=tokens if isinstance(tokens, Mapping) else None,
+    )
+
+
+def _without_secrets(raw: Any) -> Any:
+    if isinstance(raw, Mapping):
+        secret = ("auth_credentials", "tokens")
+        return {key: value for key, value in raw.items() if key not in secret}
+    return raw
 
 
 # Errors --------------------------------------------------------------------

@@ -12,14 +12,21 @@ from urllib.parse import quote, quote_plus
 from .errors import ValidationError
 
 __all__ = [
+    "check_application_id",
     "check_auth_id",
     "check_concurrency",
+    "check_currency",
+    "check_days",
     "check_e164",
+    "check_exclude",
     "check_flag",
+    "check_granularity",
     "check_page",
     "check_per_page",
     "check_search",
     "check_subaccount_id",
+    "check_text",
+    "check_trunk_group_id",
     "encode_query",
     "encode_segment",
 ]
@@ -30,6 +37,10 @@ _E164 = re.compile(r"\+[1-9][0-9]{0,14}")
 _AUTH_ID = re.compile(r"(MA|SA)_[A-Za-z0-9]+")
 _SUBACCOUNT_ID = re.compile(r"SA_[A-Za-z0-9]+")
 _SEARCH = re.compile(r"\+?[0-9]{1,15}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+GRANULARITIES = ("daily", "hourly")
 
 
 def check_e164(number: object) -> str:
@@ -49,6 +60,76 @@ def check_search(search: object) -> str | None:
             f"search must be digits of a number, optionally after '+', not {search!r}"
         )
     return search
+
+
+def check_exclude(exclude: object) -> tuple[str, ...]:
+    """The ``exclude`` prefixes as a tuple: one string (commas allowed) or several."""
+    if exclude is None:
+        return ()
+    values = [exclude] if isinstance(exclude, str) else exclude
+    if not isinstance(values, list | tuple | set | frozenset):
+        raise ValidationError(f"exclude must be a prefix or a list of prefixes, not {exclude!r}")
+    prefixes: list[str] = []
+    for value in values:
+        parts = value.split(",") if isinstance(value, str) else [value]
+        for part in parts:
+            if not isinstance(part, str) or not _SEARCH.fullmatch(part.strip()):
+                raise ValidationError(
+                    f"exclude prefixes are digits of a number, optionally after '+', not {part!r}"
+                )
+            prefixes.append(part.strip())
+    return tuple(prefixes)
+
+
+def check_trunk_group_id(trunk_group_id: object) -> str:
+    """Return ``trunk_group_id`` if it is a UUID (a SIP trunk group's id)."""
+    if not isinstance(trunk_group_id, str) or not _UUID.fullmatch(trunk_group_id):
+        raise ValidationError(
+            f"{trunk_group_id!r} is not a trunk group id: expected a UUID such as "
+            "'3f1c2a4e-8b7d-4c1e-9a2f-5d6e7f8a9b0c'"
+        )
+    return trunk_group_id
+
+
+def check_text(value: object, name: str, *, max_length: int = 255) -> str:
+    """Return ``value`` if it is non-empty text without control characters."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or _CONTROL.search(value)
+        or len(value) > max_length
+    ):
+        raise ValidationError(
+            f"{name} must be non-empty text of at most {max_length} characters "
+            f"without control characters, not {value!r}"
+        )
+    return value
+
+
+def check_application_id(application_id: object) -> str:
+    """Return ``application_id`` if it is a non-empty id."""
+    return check_text(application_id, "application_id", max_length=128)
+
+
+def check_days(days: object) -> int:
+    """Return ``days`` if it is an integer from 1 to 365."""
+    return _check_int("days", days, 1, 365)
+
+
+def check_granularity(granularity: object) -> str:
+    """Return ``granularity`` if it is ``daily`` or ``hourly``."""
+    if granularity not in GRANULARITIES:
+        raise ValidationError(f"granularity must be 'daily' or 'hourly', not {granularity!r}")
+    return str(granularity)
+
+
+def check_currency(currency: object) -> str:
+    """Return ``currency`` (upper-cased) if it is a three-letter ISO code."""
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency.upper()):
+        raise ValidationError(
+            f"currency must be a three-letter code such as 'INR', not {currency!r}"
+        )
+    return currency.upper()
 
 
 def check_auth_id(auth_id: object) -> str:

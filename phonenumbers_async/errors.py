@@ -150,18 +150,20 @@ class PagingError(UnexpectedResponse):
 class OutcomeUnknown(PhoneNumbersError):
     """A state-changing call failed ambiguously and the client could not establish what happened.
 
-    ``operation`` names the call (``"purchase"``, ``"release"``…), ``e164`` the
-    number, ``cause`` (also ``__cause__``) the last failure. Check the number's
-    state before trying again.
+    ``operation`` names the call (``"purchase"``, ``"release"``…), ``subject``
+    what it acted on (a number, for number calls also ``e164``; a
+    sub-account's name for a creation), ``cause`` (also ``__cause__``) the
+    last failure. Check the state before trying again.
     """
 
-    def __init__(self, operation: str, e164: str, cause: PhoneNumbersError) -> None:
+    def __init__(self, operation: str, subject: str, cause: PhoneNumbersError) -> None:
         super().__init__(
-            f"{operation} of {e164} failed ambiguously and its outcome is unknown "
-            f"(last error: {cause}); check the number before retrying"
+            f"{operation} of {subject} failed ambiguously and its outcome is unknown "
+            f"(last error: {cause}); check before retrying"
         )
         self.operation = operation
-        self.e164 = e164
+        self.subject = subject
+        self.e164 = subject
         self.cause = cause
 
 

@@ -18,6 +18,7 @@ import argparse
 import ast
 import builtins
 import inspect
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -255,7 +256,20 @@ def render() -> str:
     out.append("__all__ = [" + ", ".join(f'"{name}"' for name in sorted(exported)) + "]")
     for lines in [*classes, surface]:
         out += ["", "", *lines]
-    return "\n".join(out) + "\n"
+    return _formatted("\n".join(out) + "\n")
+
+
+def _formatted(source: str) -> str:
+    """``source`` as ``ruff format`` writes it, so the file passes the format check."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return completed.stdout
 
 
 def _sync_name_module(name: str, namespace: dict[str, Any]) -> str | None:

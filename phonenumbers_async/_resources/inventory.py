@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from functools import partial
+
+import attrs
 
 from .._models import Page, PhoneNumber
 from .._paging import PageReader, iterate_items
 from .._sansio import Request, decode_number_page, paging, path, query
-from .._validation import check_e164, check_page, check_per_page, check_search
+from .._validation import check_e164, check_exclude, check_page, check_per_page, check_search
 from ..errors import UnexpectedResponse, ValidationError
 from ._base import Resource
 from ._lookup import Presence, inventory_presence
@@ -19,49 +21,69 @@ __all__ = ["Inventory"]
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
-def _check_filters(country: str | None, search: str | None) -> None:
-    if country is not None and (not isinstance(country, str) or not _COUNTRY.fullmatch(country)):
-        raise ValidationError(
-            f"country must be a two-letter ISO code such as 'IN', not {country!r}"
+@attrs.frozen
+class _Filters:
+    """An inventory listing's filters, checked once where they are made."""
+
+    country: str | None
+    search: str | None
+    exclude: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, country: str | None, search: str | None, exclude: str | Iterable[str] | None
+    ) -> _Filters:
+        if country is not None and (
+            not isinstance(country, str) or not _COUNTRY.fullmatch(country)
+        ):
+            raise ValidationError(
+                f"country must be a two-letter ISO code such as 'IN', not {country!r}"
+            )
+        return cls(
+            country.upper() if country else None, check_search(search), check_exclude(exclude)
         )
-    check_search(search)
+
+    def query(self, page: int, per_page: int) -> tuple[tuple[str, str], ...]:
+        return query(
+            country=self.country,
+            search=self.search,
+            # Comma-separated, one of the two documented spellings.
+            exclude=",".join(self.exclude) if self.exclude else None,
+            **paging(page, per_page),
+        )
 
 
 class Inventory(Resource):
     """Browse the numbers that can be bought."""
-
-    def _request(
-        self, page: int, per_page: int, country: str | None, search: str | None
-    ) -> Request:
-        return Request(
-            "GET",
-            path("v1", "account", self._client.auth_id, "inventory", "numbers"),
-            query(
-                country=country.upper() if country else None,
-                search=search,
-                **paging(page, per_page),
-            ),
-        )
 
     async def list(
         self,
         *,
         country: str | None = None,
         search: str | None = None,
+        exclude: str | Iterable[str] | None = None,
         page: int = 1,
         per_page: int = 25,
     ) -> Page[PhoneNumber]:
-        """One page of inventory, filtered by ``country`` (ISO code) and ``search`` (digits)."""
-        _check_filters(country, search)
+        """One page of inventory, filtered.
+
+        ``country`` is an ISO code, ``search`` a part of the number (digits,
+        ``+`` optional), ``exclude`` prefixes to leave out (``["+9180",
+        "9192"]`` or ``"9180,9192"``); the filters combine.
+        """
+        filters = _Filters.of(country, search, exclude)
         check_page(page)
         check_per_page(per_page)
-        read = await self._fetch(page, per_page, country, search)
+        read = await self._fetch(page, per_page, filters)
         return read()
 
-    async def _fetch(
-        self, page: int, per_page: int, country: str | None, search: str | None
-    ) -> PageReader[PhoneNumber]:
-        response = await self._client.call(self._request(page, per_page, country, search))
+    async def _fetch(self, page: int, per_page: int, filters: _Filters) -> PageReader[PhoneNumber]:
+        request = Request(
+            "GET",
+            path("v1", "account", self._client.auth_id, "inventory", "numbers"),
+            filters.query(page, per_page),
+        )
+        response = await self._client.call(request)
         return partial(decode_number_page, response.body, page, per_page)
 
     def iter_pages(
@@ -69,14 +91,15 @@ class Inventory(Resource):
         *,
         country: str | None = None,
         search: str | None = None,
+        exclude: str | Iterable[str] | None = None,
         per_page: int = 100,
         start_page: int = 1,
         max_concurrency: int | None = None,
     ) -> AsyncIterator[Page[PhoneNumber]]:
         """Every page of inventory, in order, the next ones fetched ahead."""
-        _check_filters(country, search)
+        filters = _Filters.of(country, search, exclude)
         return self._pages(
-            lambda number, size: self._fetch(number, size, country, search),
+            lambda number, size: self._fetch(number, size, filters),
             per_page=per_page,
             start_page=start_page,
             max_concurrency=max_concurrency,
@@ -87,6 +110,7 @@ class Inventory(Resource):
         *,
         country: str | None = None,
         search: str | None = None,
+        exclude: str | Iterable[str] | None = None,
         per_page: int = 100,
         start_page: int = 1,
         max_concurrency: int | None = None,
@@ -96,6 +120,7 @@ class Inventory(Resource):
             self.iter_pages(
                 country=country,
                 search=search,
+                exclude=exclude,
                 per_page=per_page,
                 start_page=start_page,
                 max_concurrency=max_concurrency,

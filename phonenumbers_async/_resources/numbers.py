@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Literal
 
 import attrs
 
-from .._models import Page, PhoneNumber
+from .._models import (
+    NumberHealth,
+    NumberStatus,
+    Page,
+    PhoneNumber,
+    Release,
+    ReleaseCancellation,
+)
 from .._paging import PageReader, iterate_items
 from .._reconcile import StateChange, apply, nothing_to_recover
 from .._retry import Done, Failed, NotDone, Unknown, Verdict
@@ -19,20 +26,27 @@ from .._sansio import (
     Idempotency,
     Request,
     Response,
+    decode_cancellation,
+    decode_health,
     decode_number_page,
     decode_purchase,
+    decode_release,
     json_body,
     paging,
     path,
     query,
 )
 from .._validation import (
+    check_application_id,
     check_concurrency,
+    check_days,
     check_e164,
     check_flag,
+    check_granularity,
     check_page,
     check_per_page,
     check_search,
+    check_trunk_group_id,
 )
 from ..errors import (
     FanOutError,
@@ -53,6 +67,8 @@ logger = logging.getLogger("phonenumbers_async")
 
 # Statuses a released number can show while it is still listed on the account.
 _RELEASED_STATUSES = frozenset({"pending_release", "released"})
+# What an unreadable 2xx release means when no lookup can say more.
+_RELEASING = NumberStatus.PENDING_RELEASE
 
 
 @attrs.frozen
@@ -335,42 +351,238 @@ class Numbers(Resource):
             ),
         )
 
-    # -- release ---------------------------------------------------------
+    # -- release and its cancellation ---------------------------------------
 
-    async def release(self, e164: str, *, auth_id: str | None = None) -> None:
-        """Release ``e164`` from the account.
+    async def release(
+        self, e164: str, *, immediate: bool = False, auth_id: str | None = None
+    ) -> Release:
+        """Release ``e164`` from the account; the answer says what happens next.
 
-        When a release fails ambiguously, or a resend is told "not owned",
-        the client looks the number up before reporting: no longer owned (or
-        listed as being released) means an attempt of this call did it.
+        The current API keeps the number as ``pending_release`` for 24 hours
+        (:meth:`cancel_release` undoes it; ``immediate=True`` skips that
+        window), then quarantines it for 45 days. Older servers answer 204 or
+        a message and return it to inventory at once (``status`` ``released``).
+        After an ambiguous failure, or a resend told "not owned", the number
+        is looked up: pending release or gone means an attempt of this call
+        did it.
         """
         check_e164(e164)
+        check_flag(immediate, "immediate")
         account = self._account(auth_id)
         request = Request(
             "DELETE",
             path("v1", "account", account, "numbers", e164),
+            query(immediate=True if immediate else None),
             idempotency=Idempotency.RECONCILABLE,
         )
 
         async def check() -> Verdict:
             owned = await find_owned(self._client, e164, account)
             if owned.number is None:
-                return Done(None) if owned.exact else Unknown("the lookup was not exact")
+                if not owned.exact:
+                    return Unknown("the lookup was not exact")
+                return Done(Release(status=NumberStatus.RELEASED))
             status = owned.number.status
-            return Done(None) if status in _RELEASED_STATUSES else NotDone()
+            if status is not None and status.value in _RELEASED_STATUSES:
+                return Done(Release(status=status))
+            return NotDone()
 
-        await apply(
+        async def recover(_: UnexpectedResponse) -> Release:
+            verdict = await check()
+            return verdict.value if isinstance(verdict, Done) else Release(status=_RELEASING)
+
+        return await apply(
             self._client,
             StateChange(
                 operation="release",
                 e164=e164,
                 request=request,
-                read=lambda _: None,
+                read=lambda response: decode_release(response.status, response.body),
                 check=check,
                 own_effect=lambda error: error.status in (403, 404),
+                recover=recover,
+            ),
+        )
+
+    async def cancel_release(self, e164: str, *, auth_id: str | None = None) -> ReleaseCancellation:
+        """Put a ``pending_release`` number back to ``active`` (within its 24-hour window).
+
+        A resend told "number is not pending release" looks the number up:
+        active on the account means an earlier attempt cancelled it.
+        """
+        check_e164(e164)
+        account = self._account(auth_id)
+        request = Request(
+            "POST",
+            path("v1", "account", account, "numbers", e164, "cancel-release"),
+            idempotency=Idempotency.RECONCILABLE,
+        )
+
+        async def check() -> Verdict:
+            return await self._routing_state(
+                e164,
+                account,
+                lambda number: number.status is NumberStatus.ACTIVE,
+                done=ReleaseCancellation(status=NumberStatus.ACTIVE),
+            )
+
+        async def recover(_: UnexpectedResponse) -> ReleaseCancellation:
+            return ReleaseCancellation(status=NumberStatus.ACTIVE)
+
+        return await apply(
+            self._client,
+            StateChange(
+                operation="cancel-release",
+                e164=e164,
+                request=request,
+                read=lambda response: decode_cancellation(response.body),
+                check=check,
+                own_effect=lambda error: error.status == 400,
+                recover=recover,
+            ),
+        )
+
+    # -- routing: a SIP trunk or an application --------------------------------
+
+    async def assign_trunk(
+        self, e164: str, trunk_group_id: str, *, auth_id: str | None = None
+    ) -> None:
+        """Route ``e164`` to SIP trunk group ``trunk_group_id`` (a UUID).
+
+        A number already on a trunk is refused (unassign it first); a resend
+        told so looks the number up, and is done if it is on *this* trunk.
+        """
+        check_e164(e164)
+        check_trunk_group_id(trunk_group_id)
+        account = self._account(auth_id)
+        await self._route(
+            "assign-trunk",
+            e164,
+            account,
+            Request(
+                "POST",
+                path("v1", "Account", account, "numbers", e164, "assign"),
+                body=json_body({"trunk_group_id": trunk_group_id}),
+                idempotency=Idempotency.RECONCILABLE,
+            ),
+            lambda number: number.trunk_group_id == trunk_group_id,
+            own_effect_statuses=(400, 409),
+        )
+
+    async def unassign_trunk(self, e164: str, *, auth_id: str | None = None) -> None:
+        """Take ``e164`` off its SIP trunk (a resend told "not on a trunk" is checked)."""
+        check_e164(e164)
+        account = self._account(auth_id)
+        await self._route(
+            "unassign-trunk",
+            e164,
+            account,
+            Request(
+                "DELETE",
+                path("v1", "Account", account, "numbers", e164, "assign"),
+                idempotency=Idempotency.RECONCILABLE,
+            ),
+            lambda number: not number.trunk_group_id,
+            own_effect_statuses=(400, 404),
+        )
+
+    async def attach_application(
+        self, e164: str, application_id: str, *, auth_id: str | None = None
+    ) -> None:
+        """Route ``e164`` to application ``application_id`` (refused while it is on a trunk)."""
+        check_e164(e164)
+        check_application_id(application_id)
+        account = self._account(auth_id)
+        await self._route(
+            "attach-application",
+            e164,
+            account,
+            Request(
+                "POST",
+                path("v1", "Account", account, "numbers", e164, "application"),
+                body=json_body({"application_id": application_id}),
+                idempotency=Idempotency.RECONCILABLE,
+            ),
+            lambda number: number.application_id == application_id,
+            own_effect_statuses=(400, 409),
+        )
+
+    async def detach_application(self, e164: str, *, auth_id: str | None = None) -> None:
+        """Take ``e164`` off its application (a resend told "not found" is checked)."""
+        check_e164(e164)
+        account = self._account(auth_id)
+        await self._route(
+            "detach-application",
+            e164,
+            account,
+            Request(
+                "DELETE",
+                path("v1", "Account", account, "numbers", e164, "application"),
+                idempotency=Idempotency.RECONCILABLE,
+            ),
+            lambda number: not number.application_id,
+            own_effect_statuses=(400, 404),
+        )
+
+    async def _route(
+        self,
+        operation: str,
+        e164: str,
+        account: str,
+        request: Request,
+        done_when: Callable[[PhoneNumber], bool],
+        *,
+        own_effect_statuses: tuple[int, ...],
+    ) -> None:
+        """A routing change through the reconciliation: done when the number shows ``done_when``."""
+        await apply(
+            self._client,
+            StateChange(
+                operation=operation,
+                e164=e164,
+                request=request,
+                read=lambda _: None,
+                check=lambda: self._routing_state(e164, account, done_when, done=None),
+                own_effect=lambda error: error.status in own_effect_statuses,
                 recover=nothing_to_recover,
             ),
         )
+
+    async def _routing_state(
+        self,
+        e164: str,
+        account: str,
+        done_when: Callable[[PhoneNumber], bool],
+        *,
+        done: object,
+    ) -> Verdict:
+        """Done (with ``done``) when the account's number ``e164`` shows ``done_when``."""
+        owned = await find_owned(self._client, e164, account)
+        if owned.number is not None:
+            return Done(done) if done_when(owned.number) else NotDone()
+        return NotDone() if owned.exact else Unknown("the lookup was not exact")
+
+    # -- health ------------------------------------------------------------
+
+    async def health(
+        self,
+        e164: str,
+        *,
+        granularity: str = "daily",
+        days: int = 30,
+        auth_id: str | None = None,
+    ) -> NumberHealth:
+        """The number's health: usage, spam flag, answer rate, per-day (or hour) snapshots."""
+        check_e164(e164)
+        check_granularity(granularity)
+        check_days(days)
+        request = Request(
+            "GET",
+            path("v1", "account", self._account(auth_id), "numbers", e164, "health"),
+            query(granularity=granularity, days=days),
+        )
+        response = await self._client.call(request)
+        return decode_health(response.body)
 
 
 def _stamp_owner(page: Page[PhoneNumber], account: str) -> Page[PhoneNumber]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Mapping
 from functools import partial
+from typing import Any, Literal
 
-from .._models import Page, SubAccount
+from .._models import CreatedSubAccount, Page, SubAccount
 from .._paging import PageReader, iterate_items
 from .._reconcile import StateChange, apply, nothing_to_recover
 from .._retry import Done, NotDone, Unknown, Verdict
@@ -14,6 +16,7 @@ from .._sansio import (
     COOL_OFF_CODE,
     Idempotency,
     Request,
+    decode_created_subaccount,
     decode_subaccount,
     decode_subaccount_page,
     json_body,
@@ -26,8 +29,9 @@ from .._validation import (
     check_page,
     check_per_page,
     check_subaccount_id,
+    check_text,
 )
-from ..errors import APIError, ValidationError
+from ..errors import APIError, NotFound, OutcomeUnknown, UnexpectedResponse, ValidationError
 from ._base import Resource
 from ._lookup import find_owned
 
@@ -37,6 +41,47 @@ logger = logging.getLogger("phonenumbers_async")
 
 # Answers to a resent unassign that mean an earlier attempt already did it.
 _NOT_ASSIGNED_CODES = frozenset({"not_assigned", "number_not_assigned"})
+
+
+# The fields a sub-account shows back, so an update of them can be checked.
+_VISIBLE_FIELDS = frozenset(
+    {"name", "email", "enabled", "phone", "description", "rate_limit", "permissions"}
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _sub_account_fields(**given: Any) -> dict[str, Any]:
+    """The body of a create or update: the given fields, each checked."""
+    fields = {name: value for name, value in given.items() if value is not None}
+    for name in ("name", "password", "business_type", "phone", "description"):
+        if name in fields:
+            check_text(fields[name], name)
+    if "email" in fields and (
+        not isinstance(fields["email"], str) or not _EMAIL.fullmatch(fields["email"])
+    ):
+        raise ValidationError(
+            f"email must be an address such as 'ops@example.com', not {fields['email']!r}"
+        )
+    if "kyc_mode" in fields:
+        if fields["kyc_mode"] not in ("personal_use", "customer_use"):
+            raise ValidationError(
+                f"kyc_mode must be 'personal_use' or 'customer_use', not {fields['kyc_mode']!r}"
+            )
+        if fields["kyc_mode"] == "customer_use" and "email" not in fields:
+            raise ValidationError("kyc_mode='customer_use' needs an email")
+    if "enabled" in fields:
+        check_flag(fields["enabled"], "enabled")
+    if "rate_limit" in fields and (
+        isinstance(fields["rate_limit"], bool)
+        or not isinstance(fields["rate_limit"], int)
+        or fields["rate_limit"] < 1
+    ):
+        raise ValidationError(
+            f"rate_limit must be a positive integer, not {fields['rate_limit']!r}"
+        )
+    if "permissions" in fields and not isinstance(fields["permissions"], Mapping):
+        raise ValidationError(f"permissions must be a mapping, not {fields['permissions']!r}")
+    return fields
 
 
 class SubAccounts(Resource):
@@ -109,6 +154,161 @@ class SubAccounts(Resource):
         )
         response = await self._client.call(request)
         return decode_subaccount(response.body)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def create(
+        self,
+        name: str,
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
+        business_type: str | None = None,
+        enabled: bool | None = None,
+        phone: str | None = None,
+        description: str | None = None,
+        rate_limit: int | None = None,
+        permissions: Mapping[str, Any] | None = None,
+    ) -> CreatedSubAccount:
+        """Create a sub-account; its Auth Token is in the answer this once (store it).
+
+        ``kyc_mode="customer_use"`` needs an ``email``. A creation is never
+        resent after an ambiguous failure (it could create two): the outcome
+        is then :class:`OutcomeUnknown`; check :meth:`iter` before retrying.
+        """
+        fields = _sub_account_fields(
+            name=name,
+            email=email,
+            password=password,
+            kyc_mode=kyc_mode,
+            business_type=business_type,
+            enabled=enabled,
+            phone=phone,
+            description=description,
+            rate_limit=rate_limit,
+            permissions=permissions,
+        )
+        if "name" not in fields:
+            raise ValidationError("name is required to create a sub-account")
+        request = Request(
+            "POST",
+            path("v1", "accounts", self._client.auth_id, "sub-accounts") + "/",
+            body=json_body(fields),
+            idempotency=Idempotency.NEVER,
+        )
+
+        async def check() -> Verdict:
+            # Names need not be unique: nothing on the server tells ours apart.
+            return Unknown("a new sub-account cannot be told apart from an older one")
+
+        async def recover(exc: UnexpectedResponse) -> CreatedSubAccount:
+            # Created, but without its token no caller can use it: say so.
+            raise OutcomeUnknown("create", name, exc) from exc
+
+        return await apply(
+            self._client,
+            StateChange(
+                operation="create",
+                e164=name,
+                request=request,
+                read=lambda response: decode_created_subaccount(response.body),
+                check=check,
+                own_effect=lambda error: False,
+                recover=recover,
+            ),
+        )
+
+    async def update(
+        self,
+        sub_auth_id: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
+        business_type: str | None = None,
+        enabled: bool | None = None,
+        phone: str | None = None,
+        description: str | None = None,
+        rate_limit: int | None = None,
+        permissions: Mapping[str, Any] | None = None,
+    ) -> SubAccount:
+        """Change some of a sub-account's fields; the updated sub-account comes back."""
+        check_subaccount_id(sub_auth_id)
+        fields = _sub_account_fields(
+            name=name,
+            email=email,
+            kyc_mode=kyc_mode,
+            business_type=business_type,
+            enabled=enabled,
+            phone=phone,
+            description=description,
+            rate_limit=rate_limit,
+            permissions=permissions,
+        )
+        if not fields:
+            raise ValidationError("update needs at least one field to change")
+        request = Request(
+            "PUT",
+            path("v1", "accounts", self._client.auth_id, "sub-accounts", sub_auth_id),
+            body=json_body(fields),
+            idempotency=Idempotency.RECONCILABLE,
+        )
+        visible = {key: value for key, value in fields.items() if key in _VISIBLE_FIELDS}
+
+        async def check() -> Verdict:
+            if not visible:
+                return Unknown("none of the changed fields is shown by the server")
+            current = await self.get(sub_auth_id)
+            shown = {key: getattr(current, key) for key in visible}
+            return Done(current) if shown == visible else NotDone()
+
+        async def recover(_: UnexpectedResponse) -> SubAccount:
+            return await self.get(sub_auth_id)
+
+        return await apply(
+            self._client,
+            StateChange(
+                operation="update",
+                e164=sub_auth_id,
+                request=request,
+                read=lambda response: decode_subaccount(response.body),
+                check=check,
+                own_effect=lambda error: False,
+                recover=recover,
+            ),
+        )
+
+    async def delete(self, sub_auth_id: str) -> None:
+        """Delete a sub-account (a resend told "not found" is checked, not assumed)."""
+        check_subaccount_id(sub_auth_id)
+        request = Request(
+            "DELETE",
+            path("v1", "accounts", self._client.auth_id, "sub-accounts", sub_auth_id),
+            idempotency=Idempotency.RECONCILABLE,
+        )
+
+        async def check() -> Verdict:
+            try:
+                await self.get(sub_auth_id)
+            except NotFound:
+                return Done(None)
+            return NotDone()
+
+        await apply(
+            self._client,
+            StateChange(
+                operation="delete",
+                e164=sub_auth_id,
+                request=request,
+                read=lambda _: None,
+                check=check,
+                own_effect=lambda error: error.status == 404,
+                recover=nothing_to_recover,
+            ),
+        )
+
+    # -- numbers -------------------------------------------------------------
 
     async def assign_number(self, e164: str, sub_account_id: str) -> None:
         """Move ``e164`` from the master's pool to sub-account ``sub_account_id``."""

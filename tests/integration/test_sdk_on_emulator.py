@@ -120,12 +120,14 @@ async def test_subaccount_purchase_charges_the_master(
 
 
 async def test_release_204_and_200_variants(client: AsyncClient, control: EmulatorControl) -> None:
-    """Release returns None for both documented answers: 204 empty and 200 with a message."""
+    """Both older answers (204 empty, 200 with a message) read as a Release that is done."""
     for status in (204, 200):
         await control.set_faults(release_status=status)
         offer = await _first_for_sale(client)
         await client.numbers.purchase(offer.e164)
-        assert await client.numbers.release(offer.e164) is None
+        released = await client.numbers.release(offer.e164)
+        assert released.status is NumberStatus.RELEASED
+        assert not released.cancellable
         assert await client.inventory.contains(offer.e164)
         row = await control.number(offer.e164)
         assert row["released_at"] is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from phonenumbers_async import AsyncClient
+from phonenumbers_async import AsyncClient, NumberStatus
 from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo
 from phonenumbers_async.errors import PermissionDenied
 
@@ -21,7 +21,7 @@ async def test_release_whose_answer_is_lost_reports_success(
     await control.set_faults(release_fault=fault, release_fault_count=1)
     await control.reset_stats()
 
-    assert await client.numbers.release(e164) is None
+    assert (await client.numbers.release(e164)).status is NumberStatus.RELEASED
 
     row = await control.number(e164)
     assert row["owner"] is None
@@ -64,7 +64,7 @@ async def test_release_refused_with_a_500_is_checked_then_resent(
     [e164] = await control.create_numbers(1, owner=emu.auth_id)
     await control.set_faults(release_fault="no_commit_then_500", release_fault_count=1)
     await control.reset_stats()
-    assert await client.numbers.release(e164) is None
+    assert (await client.numbers.release(e164)).status is NumberStatus.RELEASED
     assert (await control.number(e164))["owner"] is None
     assert (await control.stats())["requests"][RELEASE] == 2
 

@@ -349,7 +349,9 @@ async def test_release_deletes_the_percent_encoded_number(
     """Release is a body-less DELETE of ``/numbers/%2B91…``; 204 and 200 both mean done."""
     mock_api.delete(f"{NUMBERS}/{ENCODED}", status=status, body=body)
 
-    assert await client.numbers.release(E164) is None
+    released = await client.numbers.release(E164)
+    assert released.status is NumberStatus.RELEASED
+    assert released.message == (None if status == 204 else "number returned to inventory")
 
     request = _only(mock_api)
     assert request.method == "DELETE"

@@ -20,6 +20,7 @@ from phonenumbers_async import (
     APIError,
     AsyncClient,
     NotFound,
+    NumberStatus,
     PermissionDenied,
     PurchaseOutcomeUnknown,
     RateLimited,
@@ -418,7 +419,7 @@ async def test_release_resent_and_told_not_owned_checks_its_earlier_attempt() ->
     )
     client, _ = _recording_client(transport)
 
-    assert await client.numbers.release(E164) is None
+    assert (await client.numbers.release(E164)).status is NumberStatus.RELEASED
     assert [r.method for r in transport.requests] == ["DELETE", "GET"]
     assert transport.requests[1].url.query["search"] == E164
 
@@ -433,7 +434,7 @@ async def test_release_resent_after_a_500_and_told_not_owned_checks_before_faili
     )
     client, _ = _recording_client(transport)
 
-    assert await client.numbers.release(E164) is None
+    assert (await client.numbers.release(E164)).status is NumberStatus.RELEASED
     assert [r.method for r in transport.requests] == ["DELETE", "GET", "DELETE", "GET"]
 
 
