@@ -19,11 +19,18 @@ from ._resources.account import Account
 from ._resources.inventory import Inventory
 from ._resources.numbers import Numbers
 from ._resources.subaccounts import SubAccounts
-from ._retry import RetryPolicy, SendResult, Settle, deadline_scope, send_with_retries
+from ._retry import (
+    RetryPolicy,
+    SendResult,
+    Settle,
+    deadline_scope,
+    remaining_time,
+    send_with_retries,
+)
 from ._sansio import Request, Response, error_from_response
 from ._transport import AiohttpTransport, HTTPRequest, Timeouts, Transport
 from ._version import __version__
-from .errors import ConfigurationError, PhoneNumbersError
+from .errors import ConfigurationError, DeadlineExceeded, PhoneNumbersError
 
 __all__ = ["AsyncClient", "Sender"]
 
@@ -67,8 +74,11 @@ class Sender(SettingsView):
         max_body = config.max_response_bytes
 
         async def attempt(timeouts: Timeouts) -> Response:
-            if limiter is not None:
-                await limiter.acquire()
+            if limiter is not None and not await limiter.acquire(within=remaining_time()):
+                raise DeadlineExceeded(
+                    "the call's deadline comes before the rate limit allows another request",
+                    maybe_sent=False,
+                )
             return await transport.send(
                 HTTPRequest(request.method, url, headers, request.body, timeouts, max_body)
             )

@@ -31,10 +31,18 @@ class RateLimiter:
         self._sleep = sleep
         self._next_slot = 0.0
 
-    async def acquire(self) -> None:
-        """Wait until this caller's slot comes."""
+    async def acquire(self, within: float | None = None) -> bool:
+        """Wait until this caller's slot comes; True once it has.
+
+        With ``within`` (seconds), a slot later than that is not reserved and
+        False comes back at once: a caller with a deadline never waits past it
+        and takes no slot from the others.
+        """
         now = self._clock()
         slot = max(now, self._next_slot)
+        if within is not None and slot - now > within:
+            return False
         self._next_slot = slot + self._interval
         if slot > now:
             await self._sleep(slot - now)
+        return True

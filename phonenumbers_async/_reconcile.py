@@ -137,6 +137,9 @@ async def _conclude(change: StateChange[T], result: SendResult) -> T:
                 exc,
             )
             return await change.recover(exc)
+    if isinstance(result.error, UnexpectedResponse) and 200 <= result.error.status < 300:
+        # Said yes with an answer too large to read: done, as an unreadable body is.
+        return await change.recover(result.error)
     if result.error is not None:
         failure = result.error
     else:

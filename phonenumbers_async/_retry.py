@@ -293,6 +293,9 @@ async def send_with_retries(
             unanswered = exc
             if on_attempt is not None:
                 on_attempt(number, exc, time.monotonic() - started)
+            if isinstance(exc, DeadlineExceeded) and not this_sent:
+                # Out of time before anything went out: nothing more to try.
+                return SendResult(None, number, ambiguous, in_flight, verdict, exc)
             if not policy.may_resend_after_transport_error(idempotency, this_sent):
                 if settle is None or not this_sent:
                     return SendResult(None, number, ambiguous, in_flight, verdict, exc)
@@ -300,11 +303,14 @@ async def send_with_retries(
                 if not isinstance(verdict, NotDone):
                     return SendResult(None, number, ambiguous, in_flight, verdict, exc)
         except UnexpectedResponse as exc:
-            # An answer that could not be read (too large): whether it said yes is unknown.
-            ambiguous = True
             unanswered = exc
             if on_attempt is not None:
                 on_attempt(number, exc, time.monotonic() - started)
+            if 200 <= exc.status < 300:
+                # A success whose body could not be read: done, never to be resent.
+                return SendResult(None, number, ambiguous, in_flight, verdict, exc)
+            # An error answer that could not be read: whether it did the work is unknown.
+            ambiguous = True
             if settle is None:
                 return SendResult(None, number, ambiguous, in_flight, verdict, exc)
             verdict = await _verify(settle)

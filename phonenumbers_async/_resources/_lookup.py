@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import enum
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from functools import partial
 
 import attrs
 
-from .._models import PhoneNumber
+from .._models import Page, PhoneNumber
 from .._paging import PageReader, iterate_pages
 from .._reconcile import Requester
 from .._sansio import Request, decode_number_page, paging, path, query
+from ..errors import PagingError
 
 __all__ = ["OwnedLookup", "Presence", "find_owned", "inventory_presence"]
 
@@ -57,55 +58,75 @@ def _honours_search(items: Iterable[PhoneNumber], e164: str) -> bool:
     return all(digits in item.e164 for item in items)
 
 
-def _owned_by(number: PhoneNumber, account: str) -> bool:
+def _owned_by(number: PhoneNumber, account: str, family: bool) -> bool:
     # With include_subaccounts=false only the account's own numbers should
     # come; the owner field, when the server sends it, must agree.
-    return number.account_id in (None, account)
+    return family or number.account_id in (None, account)
 
 
-async def find_owned(requester: Requester, e164: str, account: str) -> OwnedLookup:
-    """Account ``account``'s own number ``e164`` (not a sub-account's), looked up by search."""
-    numbers_path = path("v1", "account", account, "numbers")
-
-    async def fetch(page: int) -> list[PhoneNumber]:
-        request = Request(
-            "GET",
-            numbers_path,
-            query(search=e164, include_subaccounts=False, **paging(page, _LOOKUP_PAGE)),
-        )
-        response = await requester.call(request)
-        return list(decode_number_page(response.body, page, _LOOKUP_PAGE).items)
-
-    page_number = 1
-    while True:
-        items = await fetch(page_number)
-        if not _honours_search(items, e164):
-            return await _scan_owned(requester, e164, account)
-        for number in items:
-            if number.e164 == e164 and _owned_by(number, account):
-                return OwnedLookup(number, exact=True)
-        # Longer numbers may contain this one; a full page may hide it further on.
-        if len(items) < _LOOKUP_PAGE:
-            return OwnedLookup(None, exact=True)
-        page_number += 1
+#: A search for one number that matches more pages than this is not a lookup.
+_MAX_LOOKUP_PAGES = 10
 
 
-async def _scan_owned(requester: Requester, e164: str, account: str) -> OwnedLookup:
-    """Page through the whole listing; a miss is not proof (the listing may shift)."""
+def _listing(
+    requester: Requester, account: str, search: str | None, family: bool
+) -> AsyncIterator[Page[PhoneNumber]]:
+    """The account's numbers (its family's with ``family``), through the one paginator."""
     numbers_path = path("v1", "account", account, "numbers")
 
     async def fetch(page: int) -> PageReader[PhoneNumber]:
         request = Request(
-            "GET", numbers_path, query(include_subaccounts=False, **paging(page, _LOOKUP_PAGE))
+            "GET",
+            numbers_path,
+            query(
+                search=search,
+                include_subaccounts=None if family else False,
+                **paging(page, _LOOKUP_PAGE),
+            ),
         )
         response = await requester.call(request)
         return partial(decode_number_page, response.body, page, _LOOKUP_PAGE)
 
-    pages = iterate_pages(fetch, concurrency=requester.max_concurrency)
+    return iterate_pages(fetch, concurrency=1 if search else requester.max_concurrency)
+
+
+async def find_owned(
+    requester: Requester, e164: str, account: str, *, family: bool = False
+) -> OwnedLookup:
+    """Account ``account``'s number ``e164``, looked up by search.
+
+    Only the account's own numbers count, unless ``family``: then a
+    sub-account's number (listed for its master) counts too.
+    """
+    pages = _listing(requester, account, e164, family)
+    async with contextlib.aclosing(pages):  # type: ignore[type-var]  # an async generator
+        seen = 0
+        async for page in pages:
+            if not _honours_search(page.items, e164):
+                break
+            for number in page.items:
+                if number.e164 == e164 and _owned_by(number, account, family):
+                    return OwnedLookup(number, exact=True)
+            seen += 1
+            if seen >= _MAX_LOOKUP_PAGES:
+                raise PagingError(
+                    f"a search for {e164} matched more than {seen} pages of numbers",
+                    status=200,
+                )
+        else:
+            return OwnedLookup(None, exact=True)
+    return await _scan_owned(requester, e164, account, family)
+
+
+async def _scan_owned(
+    requester: Requester, e164: str, account: str, family: bool = False
+) -> OwnedLookup:
+    """Page through the whole listing; a miss is not proof (the listing may shift)."""
+    pages = _listing(requester, account, None, family)
     async with contextlib.aclosing(pages):  # type: ignore[type-var]  # an async generator
         async for page in pages:
             for number in page.items:
-                if number.e164 == e164 and _owned_by(number, account):
+                if number.e164 == e164 and _owned_by(number, account, family):
                     return OwnedLookup(number, exact=False)
     return OwnedLookup(None, exact=False)
 

@@ -21,7 +21,7 @@ from .._models import (
 )
 from .._paging import PageReader, iterate_items
 from .._reconcile import StateChange, apply, nothing_to_recover
-from .._retry import Done, Failed, NotDone, Unknown, Verdict
+from .._retry import Done, Failed, NotDone, Unknown, Verdict, deadline_scope
 from .._sansio import (
     Idempotency,
     Request,
@@ -174,7 +174,8 @@ class Numbers(Resource):
         """
         check_e164(e164)
         account = self._account(auth_id)
-        found = await find_owned(self._client, e164, account)
+        with deadline_scope(self._client.deadline):
+            found = await find_owned(self._client, e164, account)
         if found.number is not None:
             return found.number
         error = NotFound(f"{account} does not own {e164}", status=404, code="number_not_found")
@@ -188,7 +189,8 @@ class Numbers(Resource):
     async def find(self, e164: str, *, auth_id: str | None = None) -> PhoneNumber | None:
         """The account's own number ``e164``, or None (like :meth:`get`, without the error)."""
         check_e164(e164)
-        found = await find_owned(self._client, e164, self._account(auth_id))
+        with deadline_scope(self._client.deadline):
+            found = await find_owned(self._client, e164, self._account(auth_id))
         return found.number
 
     def iter_fanout_pages(
@@ -305,13 +307,15 @@ class Numbers(Resource):
 
         async def check() -> Verdict:
             # Inventory first: once the number has left it, no attempt of ours
-            # can still change who owns it, so the owner lookup is final.
+            # can still change who owns it, so the owner lookup after it is
+            # final. Owned wins even when inventory still lists it (a listing
+            # that lags the purchase).
             on_sale = await inventory_presence(self._client, e164)
-            if on_sale is Presence.PRESENT:
-                return NotDone()
             owned = await find_owned(self._client, e164, account)
             if owned.number is not None:
                 return Done(owned.number)
+            if on_sale is Presence.PRESENT:
+                return NotDone()
             if on_sale is Presence.ABSENT and owned.exact:
                 return Failed(NumberTaken(e164))
             return Unknown("the number was neither found on sale nor owned by an exact lookup")
@@ -377,15 +381,23 @@ class Numbers(Resource):
         )
 
         async def check() -> Verdict:
-            owned = await find_owned(self._client, e164, account)
-            if owned.number is None:
-                if not owned.exact:
-                    return Unknown("the lookup was not exact")
+            # The whole family: a master may release its sub-accounts' numbers.
+            owned = await find_owned(self._client, e164, account, family=True)
+            if owned.number is not None:
+                status = owned.number.status
+                if status is not None and status.value in _RELEASED_STATUSES:
+                    return Done(Release(status=status))
+                return NotDone()
+            if not owned.exact:
+                return Unknown("the lookup was not exact")
+            # Gone from the account. Done only on evidence: back in inventory
+            # (the older API), or quarantined after an immediate release.
+            on_sale = await inventory_presence(self._client, e164)
+            if on_sale is Presence.PRESENT:
                 return Done(Release(status=NumberStatus.RELEASED))
-            status = owned.number.status
-            if status is not None and status.value in _RELEASED_STATUSES:
-                return Done(Release(status=status))
-            return NotDone()
+            if on_sale is Presence.ABSENT and immediate:
+                return Done(Release(status=NumberStatus.RELEASED))
+            return Unknown("the number is neither listed on the account nor in inventory")
 
         async def recover(_: UnexpectedResponse) -> Release:
             verdict = await check()

@@ -84,6 +84,7 @@ async def raw_server(server: RawServer) -> AsyncIterator[str]:
 LISTING = (200, {"items": [], "page": 1, "per_page": 25, "total": 0})
 FORBIDDEN = (403, {"error": "forbidden", "message": "account does not own this number"})
 NOT_OWNED = (200, {"items": [], "page": 1, "per_page": 100, "total": 0})
+IN_INVENTORY = (200, {"items": [{"e164": E164}], "page": 1, "per_page": 100, "total": 1})
 OWNED = (
     200,
     {"items": [{"e164": E164, "status": "active"}], "page": 1, "per_page": 100, "total": 1},
@@ -100,13 +101,13 @@ async def _release_after_a_listing(
 
 async def test_a_dropped_delete_is_looked_up_not_silently_resent() -> None:
     """With retries off, the DELETE goes out once, and a lookup of the number settles it."""
-    server = RawServer(LISTING, DROP, NOT_OWNED)
+    server = RawServer(LISTING, DROP, NOT_OWNED, IN_INVENTORY)
 
     await _release_after_a_listing(
         server, lambda url: AsyncClient(MASTER, TOKEN, base_url=url, max_retries=0)
     )
 
-    assert [line.split()[0] for line in server.requests] == ["GET", "DELETE", "GET"]
+    assert [line.split()[0] for line in server.requests] == ["GET", "DELETE", "GET", "GET"]
     assert "/numbers?search=%2B919876543210" in server.requests[2]
 
 

@@ -227,3 +227,27 @@ async def test_many_concurrent_ambiguous_purchases_keep_exact_accounts() -> None
         bought = await asyncio.gather(*(client.numbers.purchase(e) for e in sorted(stub.inventory)))
     assert sorted(number.e164 for number in bought) == sorted(_numbers(900_000, 40))
     assert server.count("POST") == 40
+
+
+async def test_a_successful_purchase_with_an_oversized_answer_is_never_resent() -> None:
+    """200 with a body over ``max_response_bytes``: bought, one POST, even while inventory lags."""
+    on_sale = json.dumps({"items": [{"e164": E164}], "page": 1, "per_page": 100, "total": 1})
+
+    def handler(request: HTTPRequest) -> Response:
+        if request.method == "POST":
+            return Response(
+                200,
+                {},
+                b'{"number": {"e164": "' + E164.encode() + b'"}, "x": "' + b"a" * 4096 + b'"}',
+            )
+        if "inventory" in request.url:
+            return Response(200, {}, on_sale.encode())
+        return Response(200, {}, b'{"items": [], "page": 1, "per_page": 100, "total": 0}')
+
+    transport = MockTransport(handler)
+    async with AsyncClient(
+        AUTH_ID, AUTH_TOKEN, transport=transport, max_response_bytes=1024
+    ) as client:
+        number = await client.numbers.purchase(E164)
+    assert number.e164 == E164
+    assert [request.method for request in transport.requests].count("POST") == 1

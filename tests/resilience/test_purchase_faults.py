@@ -138,7 +138,8 @@ async def test_purchase_timed_out_by_latency_is_checked_then_resent_once(
         bought = await client.numbers.purchase(row["e164"])
 
     assert bought.e164 == row["e164"]
-    assert transport.sent[:3] == ["POST", "GET", "POST"]  # timed out, checked, resent
+    # Timed out, checked (inventory, then the account), resent.
+    assert transport.sent[:4] == ["POST", "GET", "GET", "POST"]
     # The abandoned attempt may still be asleep in the emulator, but the number
     # is sold now: whatever it does later cannot buy it again.
     await assert_sold_once(control, emu, row, before)

@@ -87,3 +87,15 @@ async def test_release_of_a_number_never_owned_is_still_refused(
     [e164] = await control.create_numbers(1)
     with pytest.raises(PermissionDenied):
         await client.numbers.release(e164)
+
+
+async def test_master_releasing_a_sub_accounts_number_after_a_500_is_checked_in_the_family(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo
+) -> None:
+    """no_commit_then_500 on a sub-account's number: still listed for the master, so resent."""
+    sub_id, _ = emu.subaccounts[0]
+    [e164] = await control.create_numbers(1, owner=sub_id)
+    await control.set_faults(release_fault="no_commit_then_500", release_fault_count=1)
+    released = await client.numbers.release(e164)
+    assert released.status is NumberStatus.RELEASED
+    assert (await control.number(e164))["owner"] is None

@@ -21,6 +21,7 @@ from phonenumbers_async import (
     AsyncClient,
     NotFound,
     NumberStatus,
+    OutcomeUnknown,
     PermissionDenied,
     PurchaseOutcomeUnknown,
     RateLimited,
@@ -236,6 +237,7 @@ async def test_purchase_is_not_resent_after_a_5xx_while_the_number_is_still_for_
     transport = FakeTransport(
         json_response(502, {}),
         json_response(200, INVENTORY_WITH_IT),
+        json_response(200, OWNED_NONE),
         json_response(200, load_sample("purchase.json")),
     )
     client, _ = _recording_client(transport)
@@ -245,9 +247,8 @@ async def test_purchase_is_not_resent_after_a_5xx_while_the_number_is_still_for_
     assert number.e164 == E164
     assert [_route(r) for r in transport.requests] == [
         "POST /numbers/purchase-from-inventory",
-        f"GET /api/v1/account/{AUTH_ID}/inventory/numbers".replace(
-            f"/api/v1/account/{AUTH_ID}", ""
-        ),
+        "GET /inventory/numbers",
+        "GET /numbers",
         "POST /numbers/purchase-from-inventory",
     ]
     assert transport.requests[1].url.query["search"] == E164
@@ -330,13 +331,17 @@ async def test_purchase_rate_limited_is_resent_without_a_check() -> None:
 
 async def test_purchase_with_retries_off_still_reconciles_once() -> None:
     """With ``max_retries=0`` an ambiguous failure is checked and then raised, never resent."""
-    transport = FakeTransport(json_response(500, {}), json_response(200, INVENTORY_WITH_IT))
+    transport = FakeTransport(
+        json_response(500, {}),
+        json_response(200, INVENTORY_WITH_IT),
+        json_response(200, OWNED_NONE),
+    )
     client, _ = _recording_client(transport, max_retries=0)
 
     with pytest.raises(ServerError):
         await client.numbers.purchase(E164)
 
-    assert [r.method for r in transport.requests] == ["POST", "GET"]
+    assert [r.method for r in transport.requests] == ["POST", "GET", "GET"]
 
 
 async def test_purchase_timed_out_and_still_for_sale_is_unknown_not_failed() -> None:
@@ -344,7 +349,9 @@ async def test_purchase_timed_out_and_still_for_sale_is_unknown_not_failed() -> 
     transport = FakeTransport(
         RequestTimeout("slow"),
         json_response(200, INVENTORY_WITH_IT),
+        json_response(200, OWNED_NONE),
         json_response(200, INVENTORY_WITH_IT),
+        json_response(200, OWNED_NONE),
     )
     client, _ = _recording_client(transport, max_retries=0)
 
@@ -352,7 +359,8 @@ async def test_purchase_timed_out_and_still_for_sale_is_unknown_not_failed() -> 
         await client.numbers.purchase(E164)
 
     assert isinstance(caught.value.cause, RequestTimeout)
-    assert [r.method for r in transport.requests] == ["POST", "GET", "GET"]
+    # Checked (inventory, then the account), and looked at once more before "unknown".
+    assert [r.method for r in transport.requests] == ["POST", "GET", "GET", "GET", "GET"]
 
 
 async def test_purchase_refused_after_an_earlier_timeout_is_checked_before_failing() -> None:
@@ -360,6 +368,7 @@ async def test_purchase_refused_after_an_earlier_timeout_is_checked_before_faili
     transport = FakeTransport(
         RequestTimeout("slow"),
         json_response(200, INVENTORY_WITH_IT),
+        json_response(200, OWNED_NONE),
         TransportError("refused", maybe_sent=False),
         TransportError("refused", maybe_sent=False),
         TransportError("refused", maybe_sent=False),
@@ -416,12 +425,31 @@ async def test_release_resent_and_told_not_owned_checks_its_earlier_attempt() ->
     transport = FakeTransport(
         TransportError("reset", maybe_sent=True),
         json_response(200, OWNED_NONE),
+        json_response(200, INVENTORY_WITH_IT),
     )
     client, _ = _recording_client(transport)
 
     assert (await client.numbers.release(E164)).status is NumberStatus.RELEASED
-    assert [r.method for r in transport.requests] == ["DELETE", "GET"]
+    # Gone from the account and back in inventory: the evidence of a release.
+    assert [_route(r) for r in transport.requests] == [
+        f"DELETE /numbers/{E164.replace('+', '%2B')}",
+        "GET /numbers",
+        "GET /inventory/numbers",
+    ]
     assert transport.requests[1].url.query["search"] == E164
+
+
+async def test_release_dropped_and_gone_without_evidence_is_unknown() -> None:
+    """Gone from the account but not in inventory (and not immediate): not assumed done."""
+    transport = FakeTransport(
+        TransportError("reset", maybe_sent=True),
+        json_response(200, OWNED_NONE),
+        json_response(200, INVENTORY_EMPTY),
+    )
+    client, _ = _recording_client(transport)
+
+    with pytest.raises(OutcomeUnknown):
+        await client.numbers.release(E164)
 
 
 async def test_release_resent_after_a_500_and_told_not_owned_checks_before_failing() -> None:
@@ -431,11 +459,12 @@ async def test_release_resent_after_a_500_and_told_not_owned_checks_before_faili
         json_response(200, OWNED),
         json_response(403, load_sample("error.forbidden.json")),
         json_response(200, OWNED_NONE),
+        json_response(200, INVENTORY_WITH_IT),
     )
     client, _ = _recording_client(transport)
 
     assert (await client.numbers.release(E164)).status is NumberStatus.RELEASED
-    assert [r.method for r in transport.requests] == ["DELETE", "GET", "DELETE", "GET"]
+    assert [r.method for r in transport.requests] == ["DELETE", "GET", "DELETE", "GET", "GET"]
 
 
 async def test_release_of_a_never_owned_number_after_a_503_is_permission_denied() -> None:
