@@ -1,0 +1,55 @@
+"""What every handler shares: the store, the clock, faults, counters, options."""
+
+from __future__ import annotations
+
+import collections
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from ._clock import Clock
+from ._connections import ConnectionGuard
+from ._faults import Faults
+from ._store import Store
+
+__all__ = ["STATE_KEY", "EmulatorState", "Stats", "state_of"]
+
+
+@dataclass
+class Stats:
+    """What the server saw: requests per (method, route), statuses, purchases."""
+
+    requests: collections.Counter[str] = field(default_factory=collections.Counter)
+    statuses: collections.Counter[str] = field(default_factory=collections.Counter)
+    purchases_committed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests_total": sum(self.requests.values()),
+            "requests": dict(sorted(self.requests.items())),
+            "statuses": dict(sorted(self.statuses.items())),
+            "purchases_committed": self.purchases_committed,
+        }
+
+
+@dataclass
+class EmulatorState:
+    """Everything the handlers share."""
+
+    store: Store
+    clock: Clock
+    faults: Faults
+    rng: random.Random
+    openapi: bytes = b""
+    guard: ConnectionGuard | None = None
+    stats: Stats = field(default_factory=Stats)
+
+
+STATE_KEY = web.AppKey("phonenumbers_async_emulator_state", EmulatorState)
+
+
+def state_of(request: web.Request) -> EmulatorState:
+    """The state of the application serving ``request``."""
+    return request.app[STATE_KEY]
