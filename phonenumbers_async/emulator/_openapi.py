@@ -144,7 +144,11 @@ SCHEMAS: dict[str, Any] = {
         "required": ["e164"],
         "additionalProperties": False,
         "properties": {
-            "e164": {"type": "string", "description": "E.164, the + literal in JSON"},
+            "e164": {
+                "type": "string",
+                "pattern": r"^\+?[1-9][0-9]{6,14}$",
+                "description": "E.164, the + literal in JSON",
+            },
             "currency": {"type": ["string", "null"], "pattern": "^[A-Z]{3}$"},
         },
     },

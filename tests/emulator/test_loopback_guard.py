@@ -1,0 +1,56 @@
+"""The control guard uses the one loopback rule (``phonenumbers_async._net``) on the peer."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
+
+from phonenumbers_async._net import is_loopback_host
+from phonenumbers_async.emulator._middleware import control_guard
+
+# peer address as the socket reports it -> whether the control API answers
+PEERS: list[tuple[Any, bool]] = [
+    (("127.0.0.1", 50000), True),
+    (("127.8.9.10", 50000), True),
+    (("::1", 50000, 0, 0), True),
+    (("::ffff:127.0.0.1", 50000, 0, 0), True),
+    (("", 0), False),
+    (None, False),
+    (("10.0.0.1", 50000), False),
+    (("::ffff:10.0.0.1", 50000, 0, 0), False),
+    (("192.168.0.5", 50000), False),
+    (("2001:db8::1", 50000, 0, 0), False),
+]
+
+
+def _request(path: str, peername: Any) -> web.Request:
+    transport = mock.Mock()
+    transport.get_extra_info.side_effect = lambda name, default=None: (
+        peername if name == "peername" else default
+    )
+    return make_mocked_request("GET", path, transport=transport)
+
+
+@pytest.mark.parametrize(("peername", "allowed"), PEERS)
+async def test_control_guard_by_peer(peername: Any, allowed: bool) -> None:
+    """Loopback peers (IPv4, IPv6, IPv4-mapped) reach the control API; others, an empty or
+    missing peer included, get a flat 403 and the handler is never called."""
+    handler = mock.AsyncMock(return_value=web.Response(status=200))
+    request = _request("/_emulator/accounts", peername)
+    response = await control_guard(request, handler)
+    assert (response.status == 200) is allowed
+    assert handler.await_count == int(allowed)
+    assert is_loopback_host(request.remote) is allowed
+
+
+@pytest.mark.parametrize(("peername", "allowed"), PEERS)
+async def test_the_api_is_not_guarded(peername: Any, allowed: bool) -> None:
+    """The /api routes answer every peer: only the control API is loopback-only."""
+    handler = mock.AsyncMock(return_value=web.Response(status=200))
+    response = await control_guard(_request("/api/v1/account/MA_X/numbers", peername), handler)
+    assert response.status == 200
+    handler.assert_awaited_once()
