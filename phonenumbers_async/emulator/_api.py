@@ -76,16 +76,18 @@ async def list_numbers(request: web.Request) -> web.Response:
     state = state_of(request)
     actor = authorize(request)
     page, per_page = query_paging(request)
-    include = query_bool(request, "include_subaccounts", actor.on_master_path)
-    rows, total = state.store.list_numbers(
-        actor.account,
-        with_subaccounts=include and actor.on_master_path,
-        page=page,
-        per_page=per_page,
-    )
-    body = number_page(
-        rows, page=page, per_page=per_page, total=total, owner_key=state.faults.config.owner_key
-    )
+    with_subaccounts = query_bool(request, "include_subaccounts", actor.on_master_path)
+    with_subaccounts = with_subaccounts and actor.on_master_path
+    owner_key = state.faults.config.owner_key
+    key = ("numbers", actor.account, with_subaccounts, page, per_page, owner_key)
+    version = state.store.version()
+    body = state.answers.get(key, version)
+    if body is None:
+        rows, total = state.store.list_numbers(
+            actor.account, with_subaccounts=with_subaccounts, page=page, per_page=per_page
+        )
+        body = number_page(rows, page=page, per_page=per_page, total=total, owner_key=owner_key)
+        state.answers.put(key, version, body)
     return web.Response(body=body, content_type=_JSON)
 
 
@@ -111,17 +113,18 @@ async def list_inventory(request: web.Request) -> web.Response:
             code="INVALID_PARAMETER",
             details={"parameter": "search", "value": search[:64]},
         )
-    rows, total = state.store.list_inventory(
-        country=country, search=search, page=page, per_page=per_page
-    )
-    body = number_page(
-        rows,
-        page=page,
-        per_page=per_page,
-        total=total,
-        owner_key=state.faults.config.owner_key,
-        inventory=True,
-    )
+    owner_key = state.faults.config.owner_key
+    key = ("inventory", country and country.upper(), search, page, per_page, owner_key)
+    version = state.store.version()
+    body = state.answers.get(key, version)
+    if body is None:
+        rows, total = state.store.list_inventory(
+            country=country, search=search, page=page, per_page=per_page
+        )
+        body = number_page(
+            rows, page=page, per_page=per_page, total=total, owner_key=owner_key, inventory=True
+        )
+        state.answers.put(key, version, body)
     return web.Response(body=body, content_type=_JSON)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import random
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from ._connections import ConnectionGuard
 from ._faults import Faults
 from ._store import Store
 
-__all__ = ["STATE_KEY", "EmulatorState", "Stats", "state_of"]
+__all__ = ["STATE_KEY", "AnswerCache", "EmulatorState", "Stats", "state_of"]
 
 
 @dataclass
@@ -34,6 +35,29 @@ class Stats:
         }
 
 
+class AnswerCache:
+    """Rendered answers of read-only requests, valid while the store's version holds.
+
+    A listing page costs a dictionary lookup until the next write; then it is
+    rendered again (from cached number fragments).
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._answers: dict[Hashable, tuple[Hashable, bytes]] = {}
+
+    def get(self, key: Hashable, version: Hashable) -> bytes | None:
+        found = self._answers.get(key)
+        if found is None or found[0] != version:
+            return None
+        return found[1]
+
+    def put(self, key: Hashable, version: Hashable, body: bytes) -> None:
+        if len(self._answers) >= self._size:
+            self._answers.clear()
+        self._answers[key] = (version, body)
+
+
 @dataclass
 class EmulatorState:
     """Everything the handlers share."""
@@ -45,6 +69,7 @@ class EmulatorState:
     openapi: bytes = b""
     guard: ConnectionGuard | None = None
     stats: Stats = field(default_factory=Stats)
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
 
 STATE_KEY = web.AppKey("phonenumbers_async_emulator_state", EmulatorState)

@@ -43,7 +43,7 @@ __all__ = [
 COOL_OFF = timedelta(days=15)
 # 2: numbers.family (the owner's master) lets a master's listing use one index range.
 SCHEMA_VERSION = "2"
-# Listings whose page boundaries are cached at once (a new one clears them).
+# Listings whose totals and page cursors are cached at once (a new one clears them).
 _MAX_LISTINGS = 256
 
 _SCHEMA = """
@@ -586,20 +586,20 @@ class Store:
     ) -> tuple[list[sqlite3.Row], int]:
         """Keyset paging behind a page/per_page API.
 
-        Page ``n`` starts after the last E.164 of page ``n - 1``, read from a
-        list of page boundaries that one index pass builds and that stays valid
-        until the next write; each page is then ``e164 > ? ORDER BY e164
-        LIMIT ?`` on an index, whatever its depth.
+        Page ``n`` is ``e164 > cursor ORDER BY e164 LIMIT per_page`` on an
+        index, where the cursor (the last E.164 of page ``n - 1``) is cached
+        per offset until the next write: the rows read do not grow with depth.
         """
         with self._lock:
             listing = self._listing(where, params)
-            if page == 1:
-                cursor = None
-            else:
-                boundaries = listing.boundaries(per_page)
-                if page - 2 >= len(boundaries):
+            offset = (page - 1) * per_page
+            cursor = None
+            if offset:
+                if offset >= listing.total:
                     return [], listing.total
-                cursor = boundaries[page - 2]
+                cursor = listing.cursor(offset)
+                if cursor is None:
+                    return [], listing.total
             if cursor is None:
                 sql = f"SELECT * FROM numbers WHERE {where} ORDER BY e164 LIMIT ?"
                 rows = self._conn.execute(sql, (*params, per_page)).fetchall()
@@ -608,10 +608,18 @@ class Store:
                 rows = self._conn.execute(sql, (*params, cursor, per_page)).fetchall()
             return rows, listing.total
 
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything in the database may have changed.
+
+        Our own writes bump a counter; ``PRAGMA data_version`` changes when
+        another connection (another process on the same file) commits.
+        """
+        with self._lock:
+            return self._generation, self._conn.execute("PRAGMA data_version").fetchone()[0]
+
     def _listing(self, where: str, params: tuple[Any, ...]) -> _Listing:
         key = (where, params)
-        # data_version changes when another connection (process) commits.
-        version = (self._generation, self._conn.execute("PRAGMA data_version").fetchone()[0])
+        version = self.version()
         listing = self._listings.get(key)
         if listing is None or listing.generation != version:
             if len(self._listings) > _MAX_LISTINGS:
@@ -856,7 +864,7 @@ def cool_off_until(last_call_at: str) -> datetime:
 
 
 class _Listing:
-    """One filter's total and, per page size, the last E.164 of each page."""
+    """One filter's total and its page cursors, valid for one store version."""
 
     def __init__(
         self,
@@ -872,18 +880,21 @@ class _Listing:
         self.total = int(
             conn.execute(f"SELECT COUNT(*) FROM numbers WHERE {where}", params).fetchone()[0]
         )
-        self._boundaries: dict[int, list[str]] = {}
+        self._cursors: dict[int, str | None] = {}
 
-    def boundaries(self, per_page: int) -> list[str]:
-        found = self._boundaries.get(per_page)
-        if found is None:
-            rows = self._conn.execute(
-                "SELECT e164 FROM (SELECT e164, row_number() OVER (ORDER BY e164) AS position"
-                f" FROM numbers WHERE {self._where}) WHERE position % ? = 0",
-                (*self._params, per_page),
-            ).fetchall()
-            found = self._boundaries[per_page] = [str(row[0]) for row in rows]
-        return found
+    def cursor(self, offset: int) -> str | None:
+        """The E.164 just before position ``offset`` (None: there is none, past the end).
+
+        Found once per store version with ``LIMIT 1 OFFSET`` on a covering
+        index (the E.164 is in it, no table row is read), then cached.
+        """
+        if offset not in self._cursors:
+            row = self._conn.execute(
+                f"SELECT e164 FROM numbers WHERE {self._where} ORDER BY e164 LIMIT 1 OFFSET ?",
+                (*self._params, offset - 1),
+            ).fetchone()
+            self._cursors[offset] = None if row is None else str(row[0])
+        return self._cursors[offset]
 
 
 def _migrate_from_1(conn: sqlite3.Connection) -> None:
