@@ -83,10 +83,17 @@ async def list_numbers(request: web.Request) -> web.Response:
     version = state.store.version()
     body = state.answers.get(key, version)
     if body is None:
-        rows, total = state.store.list_numbers(
+        stamps, total = state.store.list_numbers(
             actor.account, with_subaccounts=with_subaccounts, page=page, per_page=per_page
         )
-        body = number_page(rows, page=page, per_page=per_page, total=total, owner_key=owner_key)
+        body = number_page(
+            stamps,
+            rows=state.store.numbers_by_id,
+            page=page,
+            per_page=per_page,
+            total=total,
+            owner_key=owner_key,
+        )
         state.answers.put(key, version, body)
     return web.Response(body=body, content_type=_JSON)
 
@@ -118,11 +125,17 @@ async def list_inventory(request: web.Request) -> web.Response:
     version = state.store.version()
     body = state.answers.get(key, version)
     if body is None:
-        rows, total = state.store.list_inventory(
+        stamps, total = state.store.list_inventory(
             country=country, search=search, page=page, per_page=per_page
         )
         body = number_page(
-            rows, page=page, per_page=per_page, total=total, owner_key=owner_key, inventory=True
+            stamps,
+            rows=state.store.numbers_by_id,
+            page=page,
+            per_page=per_page,
+            total=total,
+            owner_key=owner_key,
+            inventory=True,
         )
         state.answers.put(key, version, body)
     return web.Response(body=body, content_type=_JSON)

@@ -12,7 +12,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -23,6 +23,7 @@ from ._clock import add_month, format_ts, parse_ts
 
 __all__ = [
     "COOL_OFF",
+    "STAMP_COLUMNS",
     "AccountExists",
     "AccountNotFound",
     "BalanceTooLow",
@@ -43,6 +44,11 @@ __all__ = [
 COOL_OFF = timedelta(days=15)
 # 2: numbers.family (the owner's master) lets a master's listing use one index range.
 SCHEMA_VERSION = "2"
+# What identifies a version of a number's wire form: every store method that
+# changes a field the API shows also sets updated_at (owner and status are here
+# as well, for writes from elsewhere that forget it).
+STAMP_COLUMNS = ("id", "owner", "status", "updated_at")
+_STAMP = ", ".join(STAMP_COLUMNS)
 # Listings whose totals and page cursors are cached at once (a new one clears them).
 _MAX_LISTINGS = 256
 
@@ -558,19 +564,21 @@ class Store:
 
     def list_numbers(
         self, account: str, *, with_subaccounts: bool, page: int, per_page: int
-    ) -> tuple[list[sqlite3.Row], int]:
+    ) -> tuple[list[tuple[Any, ...]], int]:
         """A page of the numbers ``account`` owns (and, with ``with_subaccounts``,
         those of its sub-accounts), ordered by E.164, and the total.
 
-        Rows are raw (see ``number_row_out``); ``_wire.number_page`` renders them.
+        Items are row stamps (``STAMP_COLUMNS``, id first); ``_wire.number_page``
+        renders them, reading full rows (``numbers_by_id``) only for stamps it
+        has not rendered before.
         """
         where = "family = ?" if with_subaccounts else "owner = ?"
         return self._page(where, (account,), page, per_page)
 
     def list_inventory(
         self, *, country: str | None, search: str | None, page: int, per_page: int
-    ) -> tuple[list[sqlite3.Row], int]:
-        """Numbers in inventory (no owner, active), filtered, ordered by E.164."""
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        """Numbers in inventory (no owner, active), filtered, ordered by E.164 (stamps)."""
         where = ["owner IS NULL", "status = 'active'"]
         params: list[Any] = []
         if country:
@@ -583,7 +591,7 @@ class Store:
 
     def _page(
         self, where: str, params: tuple[Any, ...], page: int, per_page: int
-    ) -> tuple[list[sqlite3.Row], int]:
+    ) -> tuple[list[tuple[Any, ...]], int]:
         """Keyset paging behind a page/per_page API.
 
         Page ``n`` is ``e164 > cursor ORDER BY e164 LIMIT per_page`` on an
@@ -600,13 +608,23 @@ class Store:
                 cursor = listing.cursor(offset)
                 if cursor is None:
                     return [], listing.total
+            reader = self._conn.cursor()
+            reader.row_factory = None  # plain tuples: the stamps are dictionary keys
             if cursor is None:
-                sql = f"SELECT * FROM numbers WHERE {where} ORDER BY e164 LIMIT ?"
-                rows = self._conn.execute(sql, (*params, per_page)).fetchall()
+                sql = f"SELECT {_STAMP} FROM numbers WHERE {where} ORDER BY e164 LIMIT ?"
+                stamps = reader.execute(sql, (*params, per_page)).fetchall()
             else:
-                sql = f"SELECT * FROM numbers WHERE {where} AND e164 > ? ORDER BY e164 LIMIT ?"
-                rows = self._conn.execute(sql, (*params, cursor, per_page)).fetchall()
-            return rows, listing.total
+                sql = (
+                    f"SELECT {_STAMP} FROM numbers WHERE {where} AND e164 > ? ORDER BY e164 LIMIT ?"
+                )
+                stamps = reader.execute(sql, (*params, cursor, per_page)).fetchall()
+            return stamps, listing.total
+
+    def numbers_by_id(self, ids: Collection[str]) -> dict[str, sqlite3.Row]:
+        """Full number rows by id (for the page stamps whose rendering is not cached)."""
+        marks = ", ".join("?" for _ in ids)
+        rows = self._query(f"SELECT * FROM numbers WHERE id IN ({marks})", ids)
+        return {str(row["id"]): row for row in rows}
 
     def version(self) -> tuple[int, int]:
         """Changes whenever anything in the database may have changed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -233,35 +234,39 @@ def account_to_control(account: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# Rendered numbers by (owner key, inventory shape, raw row): a page is then a
-# join of byte strings. Any change to a row changes its key.
+# Rendered numbers by (owner key, inventory shape, row stamp): a page is then a
+# join of byte strings, and a stamp changes whenever the number's wire form does.
 _FRAGMENTS: dict[tuple[str, bool, tuple[Any, ...]], bytes] = {}
 _MAX_FRAGMENTS = 200_000
 
 
-def number_fragment(row: sqlite3.Row, *, owner_key: str, inventory: bool) -> bytes:
-    """One stored row as the JSON bytes of its PhoneNumber object (cached)."""
-    key = (owner_key, inventory, tuple(row))
-    fragment = _FRAGMENTS.get(key)
-    if fragment is None:
-        wire = number_to_wire(number_row_out(row), owner_key=owner_key, inventory=inventory)
-        fragment = dump_bytes(wire)
-        if len(_FRAGMENTS) >= _MAX_FRAGMENTS:
-            _FRAGMENTS.clear()
-        _FRAGMENTS[key] = fragment
-    return fragment
-
-
 def number_page(
-    rows: list[sqlite3.Row],
+    stamps: list[tuple[Any, ...]],
     *,
+    rows: Callable[[list[str]], Mapping[str, sqlite3.Row]],
     page: int,
     per_page: int,
     total: int,
     owner_key: str,
     inventory: bool = False,
 ) -> bytes:
-    """The page envelope ``{"items", "page", "per_page", "total"}`` as JSON bytes."""
-    items = b",".join(number_fragment(r, owner_key=owner_key, inventory=inventory) for r in rows)
+    """The page envelope ``{"items", "page", "per_page", "total"}`` as JSON bytes.
+
+    ``stamps`` are the page's row stamps (id first); ``rows`` reads the full
+    rows of the ids whose rendering is not cached yet.
+    """
+    keys = [(owner_key, inventory, stamp) for stamp in stamps]
+    missing = [key[2][0] for key in keys if key not in _FRAGMENTS]
+    if missing:
+        if len(_FRAGMENTS) + len(missing) > _MAX_FRAGMENTS:
+            _FRAGMENTS.clear()
+        found = rows(missing)
+        for key in keys:
+            row = found.get(key[2][0])
+            if row is not None and key not in _FRAGMENTS:
+                wire = number_to_wire(number_row_out(row), owner_key=owner_key, inventory=inventory)
+                _FRAGMENTS[key] = dump_bytes(wire)
+    # A row deleted between the two reads (another process) is left out.
+    items = b",".join(_FRAGMENTS[key] for key in keys if key in _FRAGMENTS)
     tail = f'],"page":{page},"per_page":{per_page},"total":{total}}}'.encode()
     return b'{"items":[' + items + tail
