@@ -8,6 +8,8 @@ their OpenAPI description are in ``_app.API_ROUTES``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -71,21 +73,23 @@ def _after_commit(request: web.Request, operation: str) -> web.StreamResponse | 
     return None
 
 
-async def list_numbers(request: web.Request) -> web.Response:
-    """GET /v1/account/{auth_id}/numbers"""
+def _listing_page(
+    request: web.Request,
+    key: tuple[object, ...],
+    read: Callable[[], tuple[list[tuple[Any, ...]], int]],
+    *,
+    page: int,
+    per_page: int,
+    inventory: bool,
+) -> web.Response:
+    """A listing page: the cached answer while the store is unchanged, else ``read`` rendered."""
     state = state_of(request)
-    actor = authorize(request)
-    page, per_page = query_paging(request)
-    with_subaccounts = query_bool(request, "include_subaccounts", actor.on_master_path)
-    with_subaccounts = with_subaccounts and actor.on_master_path
     owner_key = state.faults.config.owner_key
-    key = ("numbers", actor.account, with_subaccounts, page, per_page, owner_key)
+    key = (*key, owner_key)
     version = state.store.version()
     body = state.answers.get(key, version)
     if body is None:
-        stamps, total = state.store.list_numbers(
-            actor.account, with_subaccounts=with_subaccounts, page=page, per_page=per_page
-        )
+        stamps, total = read()
         body = number_page(
             stamps,
             rows=state.store.numbers_by_id,
@@ -93,9 +97,29 @@ async def list_numbers(request: web.Request) -> web.Response:
             per_page=per_page,
             total=total,
             owner_key=owner_key,
+            inventory=inventory,
         )
         state.answers.put(key, version, body)
     return web.Response(body=body, content_type=_JSON)
+
+
+async def list_numbers(request: web.Request) -> web.Response:
+    """GET /v1/account/{auth_id}/numbers"""
+    state = state_of(request)
+    actor = authorize(request)
+    page, per_page = query_paging(request)
+    with_subaccounts = query_bool(request, "include_subaccounts", actor.on_master_path)
+    with_subaccounts = with_subaccounts and actor.on_master_path
+    return _listing_page(
+        request,
+        ("numbers", actor.account, with_subaccounts, page, per_page),
+        lambda: state.store.list_numbers(
+            actor.account, with_subaccounts=with_subaccounts, page=page, per_page=per_page
+        ),
+        page=page,
+        per_page=per_page,
+        inventory=False,
+    )
 
 
 async def list_inventory(request: web.Request) -> web.Response:
@@ -120,25 +144,16 @@ async def list_inventory(request: web.Request) -> web.Response:
             code="INVALID_PARAMETER",
             details={"parameter": "search", "value": search[:64]},
         )
-    owner_key = state.faults.config.owner_key
-    key = ("inventory", country and country.upper(), search, page, per_page, owner_key)
-    version = state.store.version()
-    body = state.answers.get(key, version)
-    if body is None:
-        stamps, total = state.store.list_inventory(
+    return _listing_page(
+        request,
+        ("inventory", country and country.upper(), search, page, per_page),
+        lambda: state.store.list_inventory(
             country=country, search=search, page=page, per_page=per_page
-        )
-        body = number_page(
-            stamps,
-            rows=state.store.numbers_by_id,
-            page=page,
-            per_page=per_page,
-            total=total,
-            owner_key=owner_key,
-            inventory=True,
-        )
-        state.answers.put(key, version, body)
-    return web.Response(body=body, content_type=_JSON)
+        ),
+        page=page,
+        per_page=per_page,
+        inventory=True,
+    )
 
 
 async def purchase(request: web.Request) -> web.StreamResponse:

@@ -62,6 +62,20 @@ def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
     return {"type": [kind, "null"], **extra}
 
 
+def _page_schema(items: str, item: str, size: str) -> dict[str, Any]:
+    """A page envelope: its items, the page number, the page size and the total."""
+    return {
+        "type": "object",
+        "required": [items, "page", size, "total"],
+        "properties": {
+            items: {"type": "array", "items": _ref(item)},
+            "page": {"type": "integer", "minimum": 1},
+            size: {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
 _TIMESTAMP = {"type": "string", "format": "date-time"}
 _MONEY = {"type": "number", "description": "money: an integer or a decimal (100, 1.0)"}
 _E164 = {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$"}
@@ -129,16 +143,7 @@ SCHEMAS: dict[str, Any] = {
             "updated_at": _TIMESTAMP,
         },
     },
-    "NumberPage": {
-        "type": "object",
-        "required": ["items", "page", "per_page", "total"],
-        "properties": {
-            "items": {"type": "array", "items": _ref("PhoneNumber")},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-            "total": {"type": "integer", "minimum": 0},
-        },
-    },
+    "NumberPage": _page_schema("items", "PhoneNumber", "per_page"),
     "PurchaseRequest": {
         "type": "object",
         "required": ["e164"],
@@ -206,16 +211,7 @@ SCHEMAS: dict[str, Any] = {
             "resource_uri": {"type": "string"},
         },
     },
-    "SubAccountPage": {
-        "type": "object",
-        "required": ["sub_accounts", "total", "page", "size"],
-        "properties": {
-            "sub_accounts": {"type": "array", "items": _ref("SubAccount")},
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "size": {"type": "integer", "minimum": 1, "maximum": 100},
-        },
-    },
+    "SubAccountPage": _page_schema("sub_accounts", "SubAccount", "size"),
     "ErrorEnvelope": {
         "type": "object",
         "description": "Error shape 1 (envelope).",

@@ -153,22 +153,12 @@ _OMIT_WHEN_NULL = frozenset(
         "next_billing_date",
     }
 )
-_INVENTORY_KEYS = (
-    "id",
-    "OWNER",
-    "e164",
-    "country",
-    "region",
-    "capabilities",
-    "status",
-    "provider",
-    "provider_ref",
-    "setup_fee",
-    "monthly_fee",
-    "currency",
-    "created_at",
-    "updated_at",
+# The provider's inventory examples carry only these fields (in the order above).
+_INVENTORY_FIELDS = frozenset(
+    "id OWNER e164 country region capabilities status provider provider_ref"
+    " setup_fee monthly_fee currency created_at updated_at".split()
 )
+_INVENTORY_KEYS = tuple(key for key in _NUMBER_KEYS if key in _INVENTORY_FIELDS)
 
 
 def number_to_wire(
