@@ -153,11 +153,13 @@ _OMIT_WHEN_NULL = frozenset(
         "next_billing_date",
     }
 )
-# The provider's inventory examples carry only these fields (in the order above).
-_INVENTORY_FIELDS = frozenset(
+# The provider's inventory examples carry only these fields (in the order above);
+# one string rather than a second column of the number's keys.
+_INVENTORY_NAMES = (
     "id OWNER e164 country region capabilities status provider provider_ref"
-    " setup_fee monthly_fee currency created_at updated_at".split()
+    " setup_fee monthly_fee currency created_at updated_at"
 )
+_INVENTORY_FIELDS = frozenset(_INVENTORY_NAMES.split())
 _INVENTORY_KEYS = tuple(key for key in _NUMBER_KEYS if key in _INVENTORY_FIELDS)
 
 
