@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 __all__ = [
@@ -65,9 +65,10 @@ class ForceNeedsAdmin(AuthError):
     """``force=true`` from an account that is not an admin."""
 
 
-def check_credentials(
-    auth_id: str, token: str, lookup: Any
-) -> Mapping[str, Any]:  # lookup: Callable[[str], account | None]
+Lookup = Callable[[str], Mapping[str, Any] | None]
+
+
+def check_credentials(auth_id: str, token: str, lookup: Lookup) -> Mapping[str, Any]:
     """The account the headers prove, or an ``AuthError``.
 
     Header values arrive as text decoded with ``surrogateescape``; anything
@@ -78,7 +79,7 @@ def check_credentials(
         raise MissingCredentials("missing X-Auth-ID or X-Auth-Token header")
     if not AUTH_ID_PATTERN.fullmatch(auth_id) or not _TOKEN_PATTERN.fullmatch(token):
         raise InvalidCredentials("invalid credentials")
-    account: Mapping[str, Any] | None = lookup(auth_id)
+    account = lookup(auth_id)
     if (
         account is None
         or not hmac.compare_digest(account["auth_token"].encode(), token.encode())
@@ -108,7 +109,7 @@ class Actor:
             raise ForceNeedsAdmin("force=true requires an admin account")
 
     def may_act_on(self, owner: str | None, subaccounts: Collection[str]) -> bool:
-        """Whether a number owned by ``owner`` is in this request's reach.
+        """Whether a number owned by ``owner`` is within this request's reach.
 
         ``subaccounts`` are the family master's sub-accounts.
         """
@@ -136,7 +137,7 @@ class Actor:
         raise outside
 
 
-def path_actor(caller: Mapping[str, Any], path_id: str, lookup: Any) -> Actor:
+def path_actor(caller: Mapping[str, Any], path_id: str, lookup: Lookup) -> Actor:
     """The caller acting on ``path_id``: itself, or (a master) one of its sub-accounts."""
     caller_id = str(caller["auth_id"])
     master = str(caller["parent_auth_id"] or caller_id)
