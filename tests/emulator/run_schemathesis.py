@@ -88,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             "--no-color",
         ]
         started = time.monotonic()
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        # In the temporary directory: schemathesis keeps a cache (.schemathesis/)
+        # in its working directory, which must not land in the repository.
+        completed = subprocess.run(
+            command, capture_output=True, text=True, check=False, cwd=workdir
+        )
         elapsed = time.monotonic() - started
     figures = _figures(completed.stdout)
     print(completed.stdout[-6000:])
