@@ -206,11 +206,13 @@ def create_app(
     faults: Faults | None = None,
     seed: int | None = None,
     guard: ConnectionGuard | None = None,
+    body_timeout: float = 30.0,
 ) -> web.Application:
     """The emulator as an ``aiohttp.web.Application`` over ``store``.
 
     The clock resumes from the offset stored in ``store`` unless one is given.
-    ``guard`` (see ``_connections``) is told when each request's headers are in.
+    ``guard`` (see ``_connections``) is told when each request's headers are in;
+    a body that takes longer than ``body_timeout`` seconds to arrive is a 408.
     """
     if clock is None:
         stored = store.get_meta("clock_offset_seconds")
@@ -223,6 +225,7 @@ def create_app(
         rng=random.Random(seed),
         openapi=dump_bytes(build_document(API_ROUTES)),
         guard=guard,
+        body_timeout=body_timeout,
     )
     for route in (*API_ROUTES, *CONTROL_ROUTES):
         for path in (route.path, *route.aliases):

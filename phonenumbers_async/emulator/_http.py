@@ -9,6 +9,7 @@ parsers: an ``InvalidInput`` is rendered for the surface it happened on.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -57,6 +58,7 @@ __all__ = [
     "query_int",
     "query_paging",
     "read_any_object",
+    "read_body",
     "read_json",
     "read_object",
     "request_id",
@@ -77,6 +79,7 @@ _STATUS_CODES = {
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
@@ -91,6 +94,7 @@ _FLAT_ERRORS = {
     400: "bad_request",
     403: "forbidden",
     404: "not_found",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -236,8 +240,12 @@ def _cool_off_answer(request: web.Request, exc: Exception) -> web.Response:
 def _invalid_input_answer(request: web.Request, exc: Exception) -> web.Response:
     assert isinstance(exc, InvalidInput)
     if request.path.startswith(CONTROL_PREFIX):
-        return flat(exc.status, _FLAT_ERRORS.get(exc.status, "error"), exc.message)
-    return envelope(request, exc.status, exc.message, code=exc.code, details=exc.details)
+        response = flat(exc.status, _FLAT_ERRORS.get(exc.status, "error"), exc.message)
+    else:
+        response = envelope(request, exc.status, exc.message, code=exc.code, details=exc.details)
+    if exc.status == 408:
+        response.force_close()  # the rest of that body must not be read as a next request
+    return response
 
 
 ERRORS: dict[type[Exception], Render] = {
@@ -346,6 +354,20 @@ def path_e164(request: web.Request) -> str:
     return e164
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The request body, which must arrive within the body timeout (408 otherwise)."""
+    seconds = state_of(request).body_timeout
+    try:
+        async with asyncio.timeout(seconds):
+            return await request.read()
+    except TimeoutError:
+        raise InvalidInput(
+            f"the request body did not arrive within {seconds:g} s",
+            status=408,
+            code="REQUEST_TIMEOUT",
+        ) from None
+
+
 async def read_json(request: web.Request, *, allow_empty: bool = False) -> Any:
     """The request body as JSON (400 for anything else; 415 for a charset that is not UTF-8).
 
@@ -359,7 +381,7 @@ async def read_json(request: web.Request, *, allow_empty: bool = False) -> Any:
             code="UNSUPPORTED_CHARSET",
             details={"charset": charset[:64]},
         )
-    raw = await request.read()
+    raw = await read_body(request)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

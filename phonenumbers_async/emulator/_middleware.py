@@ -18,7 +18,15 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from .._net import is_loopback_host
-from ._http import CONTROL_PREFIX, REQUEST_ID, envelope, error_response, flat, server_error
+from ._http import (
+    CONTROL_PREFIX,
+    REQUEST_ID,
+    envelope,
+    error_response,
+    flat,
+    read_body,
+    server_error,
+)
 from ._state import state_of
 
 __all__ = ["MIDDLEWARES", "api_faults", "control_guard", "outer", "refusals"]
@@ -93,7 +101,7 @@ async def api_faults(request: web.Request, handler: Handler) -> web.StreamRespon
         # Read the body first: the latency then sits between receiving a request
         # and handling it, so a client that gives up during the wait has still
         # sent a request that will be carried out (a timeout, not a refusal).
-        await request.read()
+        await read_body(request)
         await asyncio.sleep(delay)
     status = faults.roll_server_error()
     if status is not None:

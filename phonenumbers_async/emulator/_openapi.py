@@ -309,6 +309,7 @@ _COMMON = {
     "429": Answer("rate limited (fault injection); Retry-After says when", ("ErrorEnvelope",)),
 }
 _WITH_BODY = {
+    "408": Answer("the body did not arrive within the body timeout", ("ErrorEnvelope",)),
     "413": Answer("body too large", ("ErrorEnvelope",)),
     "415": Answer("the body's charset is not UTF-8", ("ErrorEnvelope",)),
     "422": Answer("the body has a missing, unknown or mistyped field", ("ErrorEnvelope",)),

@@ -168,6 +168,13 @@ class EmulatorOptions:
         metavar="SECONDS",
         text=float,
     )
+    body_timeout: float = _option(
+        30.0,
+        "--body-timeout",
+        "seconds a request's body may take to arrive once its headers are in; then 408 (30)",
+        metavar="SECONDS",
+        text=float,
+    )
     max_half_open: int = _option(
         256,
         "--max-half-open",
@@ -225,6 +232,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "allow_remote": _flag,
     "access_log": _flag,
     "header_timeout": _seconds(0, 3600),
+    "body_timeout": _seconds(0, 3600),
     "max_half_open": _integer(1, 100_000),
     "db_busy_timeout": _seconds(0, 3600),
 }

@@ -102,7 +102,11 @@ async def run_emulator(
         guard = ConnectionGuard(settings.header_timeout, settings.max_half_open)
         seed = settings.seed
         app = create_app(
-            store, faults=Faults(seed), seed=None if seed is None else seed + 1, guard=guard
+            store,
+            faults=Faults(seed),
+            seed=None if seed is None else seed + 1,
+            guard=guard,
+            body_timeout=settings.body_timeout,
         )
         runner = web.AppRunner(
             app,

@@ -68,6 +68,7 @@ class EmulatorState:
     rng: random.Random
     openapi: bytes = b""
     guard: ConnectionGuard | None = None
+    body_timeout: float = 30.0
     stats: Stats = field(default_factory=Stats)
     answers: AnswerCache = field(default_factory=AnswerCache)
 

@@ -122,3 +122,36 @@ async def test_a_slow_but_complete_request_and_an_idle_keep_alive_are_served(
     finally:
         writer.close()
         await writer.wait_closed()
+
+
+async def test_a_body_that_does_not_arrive_in_time_is_408() -> None:
+    """Complete headers announcing 100 bytes, then 10 of them: a 408 envelope after the body
+    timeout, the connection closed; the control API's bodies are bounded the same way."""
+    async with run_emulator(seed_inventory=1, body_timeout=0.5) as info:
+        for path, auth in (
+            (f"/api/v1/account/{info.auth_id}/numbers/purchase-from-inventory", True),
+            ("/_emulator/clock", False),
+        ):
+            reader, writer = await asyncio.open_connection("127.0.0.1", info.port)
+            credentials = (
+                f"X-Auth-ID: {info.auth_id}\r\nX-Auth-Token: {info.auth_token}\r\n" if auth else ""
+            )
+            writer.write(
+                (
+                    f"POST {path} HTTP/1.1\r\nHost: x\r\n{credentials}"
+                    "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                    '{"e164": "'
+                ).encode()
+            )
+            await writer.drain()
+            started = time.monotonic()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+            elapsed = time.monotonic() - started
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+            writer.close()
+            await writer.wait_closed()
+            assert head.startswith(b"HTTP/1.1 408"), head
+            assert b"connection: close" in head.lower()
+            assert 0.4 < elapsed < 3
+            assert b"did not arrive" in body
