@@ -54,3 +54,35 @@ async def test_the_api_is_not_guarded(peername: Any, allowed: bool) -> None:
     response = await control_guard(_request("/api/v1/account/MA_X/numbers", peername), handler)
     assert response.status == 200
     handler.assert_awaited_once()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("localhost.", True),
+        ("::ffff:127.0.0.1", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("10.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("example.com", False),
+        ("", False),
+    ],
+)
+def test_the_bind_check_uses_the_same_rule(host: str, loopback: bool) -> None:
+    """The emulator refuses to listen on a host the loopback rule does not accept (unless
+    allow_remote), with the same answers as the control guard's rule."""
+    from phonenumbers_async.emulator import EmulatorOptions
+
+    assert is_loopback_host(host) is loopback
+    if loopback:
+        assert EmulatorOptions(host=host).host == host
+    else:
+        with pytest.raises(ValueError, match="allow_remote"):
+            EmulatorOptions(host=host)
+        assert EmulatorOptions(host=host, allow_remote=True).allow_remote
