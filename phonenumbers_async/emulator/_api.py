@@ -93,6 +93,7 @@ def _listing_page(
         body = number_page(
             stamps,
             rows=state.store.numbers_by_id,
+            fragments=state.fragments,
             page=page,
             per_page=per_page,
             total=total,

@@ -14,6 +14,7 @@ from ._clock import Clock
 from ._connections import ConnectionGuard
 from ._faults import Faults
 from ._store import Store
+from ._wire import Fragments
 
 __all__ = ["STATE_KEY", "AnswerCache", "EmulatorState", "Stats", "state_of"]
 
@@ -71,6 +72,7 @@ class EmulatorState:
     body_timeout: float = 30.0
     stats: Stats = field(default_factory=Stats)
     answers: AnswerCache = field(default_factory=AnswerCache)
+    fragments: Fragments = field(default_factory=dict)
 
 
 STATE_KEY = web.AppKey("phonenumbers_async_emulator_state", EmulatorState)

@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - exercised where orjson is not installe
 
 __all__ = [
     "E164_PATTERN",
+    "Fragments",
     "dump_bytes",
     "dumps",
     "loads",
@@ -228,7 +229,7 @@ def account_to_control(account: dict[str, Any]) -> dict[str, Any]:
 
 # Rendered numbers by (owner key, inventory shape, row stamp): a page is then a
 # join of byte strings, and a stamp changes whenever the number's wire form does.
-_FRAGMENTS: dict[tuple[str, bool, tuple[Any, ...]], bytes] = {}
+Fragments = dict[tuple[str, bool, tuple[Any, ...]], bytes]
 _MAX_FRAGMENTS = 200_000
 
 
@@ -236,6 +237,7 @@ def number_page(
     stamps: list[tuple[Any, ...]],
     *,
     rows: Callable[[list[str]], Mapping[str, sqlite3.Row]],
+    fragments: Fragments,
     page: int,
     per_page: int,
     total: int,
@@ -245,20 +247,21 @@ def number_page(
     """The page envelope ``{"items", "page", "per_page", "total"}`` as JSON bytes.
 
     ``stamps`` are the page's row stamps (id first); ``rows`` reads the full
-    rows of the ids whose rendering is not cached yet.
+    rows of the ids whose rendering is not in ``fragments`` (one emulator's
+    cache, used from its event loop only) yet.
     """
     keys = [(owner_key, inventory, stamp) for stamp in stamps]
-    missing = [key[2][0] for key in keys if key not in _FRAGMENTS]
+    missing = [key[2][0] for key in keys if key not in fragments]
     if missing:
-        if len(_FRAGMENTS) + len(missing) > _MAX_FRAGMENTS:
-            _FRAGMENTS.clear()
+        if len(fragments) + len(missing) > _MAX_FRAGMENTS:
+            fragments.clear()
         found = rows(missing)
         for key in keys:
             row = found.get(key[2][0])
-            if row is not None and key not in _FRAGMENTS:
+            if row is not None and key not in fragments:
                 wire = number_to_wire(number_row_out(row), owner_key=owner_key, inventory=inventory)
-                _FRAGMENTS[key] = dump_bytes(wire)
+                fragments[key] = dump_bytes(wire)
     # A row deleted between the two reads (another process) is left out.
-    items = b",".join(_FRAGMENTS[key] for key in keys if key in _FRAGMENTS)
+    items = b",".join(fragments[key] for key in keys if key in fragments)
     tail = f'],"page":{page},"per_page":{per_page},"total":{total}}}'.encode()
     return b'{"items":[' + items + tail
