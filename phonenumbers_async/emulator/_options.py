@@ -3,8 +3,8 @@
 ``run_emulator``, ``EmulatorThread``, the pytest fixtures and the command
 line (``_cli.build_parser`` builds its flags from the fields below) all take
 an :class:`EmulatorOptions`; the store is seeded from it. A field's
-``metadata`` carries its command-line flag and help, and ``_CHECKS`` its one
-validation rule, so an option is written once.
+``metadata`` carries its one validation rule, its command-line flag and its
+help, so an option is written once.
 """
 
 from __future__ import annotations
@@ -103,13 +103,31 @@ def _host(value: Any) -> str:
     return value
 
 
+_AUTH_ID = _pattern(
+    r"MA_[A-Za-z0-9]{1,64}", "a master Auth ID (MA_ and letters/digits)", optional=True
+)
+_AUTH_TOKEN = _pattern(
+    r"[A-Za-z0-9._~-]{1,128}", "a token of 1-128 characters [A-Za-z0-9._~-]", optional=True
+)
+_CURRENCY = _pattern(r"[A-Z]{3}", "a three-letter currency code", optional=False)
+
+
 def _option(
-    default: Any, flag: str, help: str, *, metavar: str | None = None, text: type = str
+    default: Any,
+    check: Callable[[Any], Any],
+    flag: str,
+    help: str,
+    *,
+    metavar: str | None = None,
+    text: type = str,
 ) -> Any:
-    """A field with its command-line flag; ``text`` converts the flag's text before the check."""
-    return dataclasses.field(
-        default=default, metadata={"flag": flag, "help": help, "metavar": metavar, "text": text}
-    )
+    """A field with its one check and its command-line flag.
+
+    ``check`` validates (and normalises) a value, raising ``ValueError``;
+    ``text`` converts the flag's text before the check.
+    """
+    metadata = {"check": check, "flag": flag, "help": help, "metavar": metavar, "text": text}
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -121,48 +139,69 @@ class EmulatorOptions:
     ``with_changes(**fields)`` returns a copy with some fields changed.
     """
 
-    host: str = _option("127.0.0.1", "--host", "address to listen on (127.0.0.1)")
-    port: int = _option(0, "--port", "TCP port; 0 (the default) picks a free one", text=int)
+    host: str = _option("127.0.0.1", _host, "--host", "address to listen on (127.0.0.1)")
+    port: int = _option(
+        0, _integer(0, 65535), "--port", "TCP port; 0 (the default) picks a free one", text=int
+    )
     db_path: str | None = _option(
         None,
+        _path,
         "--db",
         "SQLite file: state persists across restarts (else memory)",
         metavar="PATH",
     )
     seed_inventory: int = _option(
-        50, "--seed-inventory", "numbers to seed into inventory (50)", metavar="N", text=int
+        50,
+        _integer(0, 1_000_000),
+        "--seed-inventory",
+        "numbers to seed into inventory (50)",
+        metavar="N",
+        text=int,
     )
     subaccounts: int = _option(
-        2, "--subaccounts", "sub-accounts to create (2)", metavar="K", text=int
+        2, _integer(0, 1000), "--subaccounts", "sub-accounts to create (2)", metavar="K", text=int
     )
     auth_id: str | None = _option(
         None,
+        _AUTH_ID,
         "--auth-id",
         "the master account's Auth ID (random by default)",
         metavar="MA_XXXXXXXXXX",
     )
     auth_token: str | None = _option(
-        None, "--auth-token", "the master account's Auth Token (random by default)", metavar="TOKEN"
+        None,
+        _AUTH_TOKEN,
+        "--auth-token",
+        "the master account's Auth Token (random by default)",
+        metavar="TOKEN",
     )
     # _option returns a dataclasses.field(); ruff cannot see that.
     balance: Decimal | None = _option(  # noqa: RUF009
         None,
+        _balance,
         "--balance",
         "the master's starting balance (default 10000000: thousands of purchases)",
         metavar="AMOUNT",
     )
-    currency: str = _option("INR", "--currency", "the accounts' currency (INR)")
+    currency: str = _option("INR", _CURRENCY, "--currency", "the accounts' currency (INR)")
     seed: int | None = _option(
-        None, "--seed", "seed for reproducible data and faults", metavar="RNG_SEED", text=int
+        None,
+        _seed,
+        "--seed",
+        "seed for reproducible data and faults",
+        metavar="RNG_SEED",
+        text=int,
     )
     allow_remote: bool = _option(
         False,
+        _flag,
         "--allow-remote",
         "allow a non-loopback --host (the control API still answers loopback only)",
     )
-    access_log: bool = _option(False, "--access-log", "log every request to stderr")
+    access_log: bool = _option(False, _flag, "--access-log", "log every request to stderr")
     header_timeout: float = _option(
         10.0,
+        _seconds(0, 3600),
         "--header-timeout",
         "seconds a connection may take to send a request's headers before it is closed (10)",
         metavar="SECONDS",
@@ -170,6 +209,7 @@ class EmulatorOptions:
     )
     body_timeout: float = _option(
         30.0,
+        _seconds(0, 3600),
         "--body-timeout",
         "seconds a request's body may take to arrive once its headers are in; then 408 (30)",
         metavar="SECONDS",
@@ -177,6 +217,7 @@ class EmulatorOptions:
     )
     max_half_open: int = _option(
         256,
+        _integer(1, 100_000),
         "--max-half-open",
         "connections allowed to be sending headers at once; past it the oldest is closed (256)",
         metavar="N",
@@ -184,6 +225,7 @@ class EmulatorOptions:
     )
     db_busy_timeout: float = _option(
         30.0,
+        _seconds(0, 3600),
         "--db-busy-timeout",
         "seconds to wait for another process holding the --db file's lock (30)",
         metavar="SECONDS",
@@ -191,9 +233,10 @@ class EmulatorOptions:
     )
 
     def __post_init__(self) -> None:
-        for name, check in _CHECKS.items():
+        for field in dataclasses.fields(self):
+            name = field.name
             try:
-                value = check(getattr(self, name))
+                value = field.metadata["check"](getattr(self, name))
             except ValueError as exc:
                 raise ValueError(f"{name}: {exc}") from None
             object.__setattr__(self, name, value)
@@ -212,30 +255,6 @@ class EmulatorOptions:
         """``options`` (or the defaults) with ``changes`` applied."""
         base = options if options is not None else cls()
         return base.with_changes(**changes) if changes else base
-
-
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "host": _host,
-    "port": _integer(0, 65535),
-    "db_path": _path,
-    "seed_inventory": _integer(0, 1_000_000),
-    "subaccounts": _integer(0, 1000),
-    "auth_id": _pattern(
-        r"MA_[A-Za-z0-9]{1,64}", "a master Auth ID (MA_ and letters/digits)", optional=True
-    ),
-    "auth_token": _pattern(
-        r"[A-Za-z0-9._~-]{1,128}", "a token of 1-128 characters [A-Za-z0-9._~-]", optional=True
-    ),
-    "balance": _balance,
-    "currency": _pattern(r"[A-Z]{3}", "a three-letter currency code", optional=False),
-    "seed": _seed,
-    "allow_remote": _flag,
-    "access_log": _flag,
-    "header_timeout": _seconds(0, 3600),
-    "body_timeout": _seconds(0, 3600),
-    "max_half_open": _integer(1, 100_000),
-    "db_busy_timeout": _seconds(0, 3600),
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,7 +290,7 @@ def option_flags() -> list[OptionFlag]:
     """Every option with its flag, help and text converter, in declaration order."""
     flags = []
     for field in dataclasses.fields(EmulatorOptions):
-        check = _CHECKS[field.name]
+        check = field.metadata["check"]
         flags.append(
             OptionFlag(
                 name=field.name,
