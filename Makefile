@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench clean
+.PHONY: install test lint typecheck unit contract demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# schemathesis against a running emulator, checked by the emulator's own OpenAPI
+# document (bounded: about 70 s); prints operations, test cases and failures.
+contract: $(STAMP)
+	$(BIN)/python tests/emulator/run_schemathesis.py
+
+test: lint typecheck unit contract
 
 demo: $(STAMP)
 	$(BIN)/phonenumbers-async demo

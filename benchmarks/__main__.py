@@ -127,6 +127,15 @@ def facade_rows() -> list[Row]:
     return rows + [Row(str(name), str(result)) for name, result in results]
 
 
+def emulator_rows() -> list[Row]:
+    from . import bench_emulator
+
+    try:
+        return bench_emulator.emulator_rows()
+    except Exception as exc:  # report it in the table; the other figures stand
+        return [Row("6. Emulator: bench_emulator failed", f"{exc.__class__.__name__}: {exc}")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--latency-ms", type=int, default=20, help="the slow case (default 20)")
@@ -140,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     head = header()
     print("\n".join(head), flush=True)
-    print("\nrunning: decode, listing, fan-out, memory, facade, reconcile ...", flush=True)
+    print(
+        "\nrunning: decode, listing, fan-out, memory, facade, emulator, reconcile ...", flush=True
+    )
     # Build every server's pages up front, before anything is timed.
     servers = {
         "listing": ServerProcess(items=LISTING_ITEMS).start(),
@@ -173,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers.values():
             server.stop()
     rows += facade_rows()
+    rows += emulator_rows()
+    print("  emulator done", flush=True)
     rows += bench_reconcile.reconcile_rows()
     print("  reconcile done", flush=True)
 

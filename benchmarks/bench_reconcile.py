@@ -98,7 +98,7 @@ async def _bulk() -> tuple[int, int, int, float]:
 def reconcile_rows() -> list[Row]:
     rows = [
         Row(
-            "6. Reconciling an ambiguous purchase (commit, then 500), emulator request counters",
+            "7. Reconciling an ambiguous purchase (commit, then 500), emulator request counters",
             "",
             section=True,
         )

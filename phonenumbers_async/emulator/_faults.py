@@ -53,9 +53,12 @@ class FaultConfig:
 def _number(name: str, value: Any, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise FaultError(f"{name} must be a number")
-    result = float(value)
-    if not math.isfinite(result) or not low <= result <= high:
+    # Compare before converting: float() of a huge integer overflows.
+    if not low <= value <= high:
         raise FaultError(f"{name} must be between {low:g} and {high:g}")
+    result = float(value)
+    if not math.isfinite(result):
+        raise FaultError(f"{name} must be a finite number")
     return result
 
 

@@ -8,17 +8,23 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from ._clock import format_ts
+from ._clock import Clock, add_month, format_ts
+from ._options import EmulatorOptions
+from ._store import Store
 
 __all__ = [
     "COUNTRIES",
     "DEFAULT_BALANCE",
+    "SUBACCOUNT_PROFILES",
+    "Credentials",
+    "add_month",
     "generate_numbers",
     "make_auth_id",
     "make_token",
     "make_uuid",
+    "prepare_store",
 ]
 
 DEFAULT_BALANCE = Decimal("10000000")
@@ -79,6 +85,14 @@ _ALNUM_UPPER = string.ascii_uppercase + string.digits
 _ALNUM = string.ascii_letters + string.digits
 
 
+class Credentials(NamedTuple):
+    """The seeded master's Auth ID and token, and each sub-account's pair."""
+
+    auth_id: str
+    auth_token: str
+    subaccounts: tuple[tuple[str, str], ...]
+
+
 def make_auth_id(rng: random.Random, prefix: str) -> str:
     """``MA_``/``SA_`` followed by 10 upper-case alphanumerics."""
     return prefix + "".join(rng.choice(_ALNUM_UPPER) for _ in range(10))
@@ -115,17 +129,6 @@ def _pick_country(rng: random.Random, country: str | None) -> str:
         return country
     names = list(_PLANS)
     return rng.choices(names, weights=[_PLANS[c][0] for c in names])[0]
-
-
-def add_month(value: datetime) -> datetime:
-    """The same day next month (clamped to the month's end)."""
-    year, month = (value.year + 1, 1) if value.month == 12 else (value.year, value.month + 1)
-    for day in (value.day, 30, 29, 28):
-        try:
-            return value.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def generate_numbers(
@@ -238,3 +241,76 @@ SUBACCOUNT_PROFILES: list[dict[str, Any]] = [
         "rate_limit": 500,
     },
 ]
+
+
+def prepare_store(store: Store, options: EmulatorOptions) -> Credentials:
+    """Seed a new store from ``options`` (or check an existing one); its credentials.
+
+    A store that already holds state (a ``--db`` file from an earlier run, or
+    one another process has just seeded) is reused as it is. Seeding is one
+    transaction that starts by looking for the seeded marker, so of several
+    processes starting on one new file exactly one seeds.
+    """
+    with store.transaction():
+        primary = store.get_meta("primary_auth_id")
+        if primary is None:
+            return _seed(store, options)
+    master = store.get_account(primary)
+    if master is None:
+        raise RuntimeError("emulator database is inconsistent: the master account is missing")
+    if options.auth_id is not None and options.auth_id != primary:
+        raise ValueError(
+            f"the database belongs to {primary}, not {options.auth_id}; use another --db file"
+        )
+    if options.auth_token is not None and options.auth_token != master["auth_token"]:
+        raise ValueError("the database's master account has a different auth token")
+    subs, _ = store.subaccounts(primary)
+    return Credentials(
+        primary, master["auth_token"], tuple((s["auth_id"], s["auth_token"]) for s in subs)
+    )
+
+
+def _seed(store: Store, options: EmulatorOptions) -> Credentials:
+    rng = random.Random(options.seed)
+    now = Clock().now()
+    master_id = options.auth_id or make_auth_id(rng, "MA_")
+    master_token = options.auth_token or make_token(rng)
+    store.add_account(
+        auth_id=master_id,
+        auth_token=master_token,
+        is_admin=True,
+        parent_auth_id=None,
+        balance=DEFAULT_BALANCE if options.balance is None else options.balance,
+        currency=options.currency,
+        api_id=make_uuid(rng),
+        now=now,
+        name="Master account",
+    )
+    created: list[tuple[str, str]] = []
+    for index in range(options.subaccounts):
+        profile = SUBACCOUNT_PROFILES[index % len(SUBACCOUNT_PROFILES)]
+        sub_id = make_auth_id(rng, "SA_")
+        sub_token = make_token(rng)
+        suffix = "" if index < len(SUBACCOUNT_PROFILES) else f" {index + 1}"
+        store.add_account(
+            auth_id=sub_id,
+            auth_token=sub_token,
+            is_admin=False,
+            parent_auth_id=master_id,
+            balance=Decimal(0),
+            currency=options.currency,
+            api_id=make_uuid(rng),
+            now=now,
+            name=profile["name"] + suffix,
+            email=profile["email"],
+            permissions=profile["permissions"],
+            rate_limit=profile["rate_limit"],
+        )
+        created.append((sub_id, sub_token))
+    store.insert_numbers(
+        generate_numbers(
+            rng, options.seed_inventory, now=now, currency=options.currency, taken=set()
+        )
+    )
+    store.set_meta("primary_auth_id", master_id)
+    return Credentials(master_id, master_token, tuple(created))

@@ -7,9 +7,13 @@ Installing ``phonenumbers_async`` gives every test suite two fixtures:
     test, running in a background thread so that sync tests, subprocesses and
     async tests on any event loop can use it. Yields an ``EmulatorInfo``.
 ``emulator_factory``
-    A callable taking the options of ``run_emulator`` (``seed_inventory``,
-    ``subaccounts``, ``balance``, ``db_path``, ``seed``…) that starts an
-    emulator and returns its ``EmulatorInfo``; all are stopped after the test.
+    A callable taking an ``EmulatorOptions`` and/or its fields as keywords
+    (``seed_inventory``, ``subaccounts``, ``balance``, ``db_path``, ``seed``,
+    ``header_timeout``…) that starts an emulator and returns its
+    ``EmulatorInfo``; all are stopped after the test.
+
+Loading this plugin imports nothing of the emulator (nor of the SDK) until a
+fixture is used.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from ._options import EmulatorOptions
     from ._server import EmulatorInfo, EmulatorThread
 
 __all__ = ["emulator", "emulator_factory"]
@@ -41,8 +46,8 @@ def emulator_factory() -> Iterator[Callable[..., EmulatorInfo]]:
 
     started: list[EmulatorThread] = []
 
-    def factory(**options: Any) -> EmulatorInfo:
-        thread = EmulatorThread(**options)
+    def factory(options: EmulatorOptions | None = None, /, **changes: Any) -> EmulatorInfo:
+        thread = EmulatorThread(options, **changes)
         info = thread.start()
         started.append(thread)
         return info

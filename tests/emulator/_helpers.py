@@ -112,7 +112,12 @@ class Api:
         return items[0]
 
     async def purchase(self, e164: str, *, auth: tuple[str, str] | None = None) -> Reply:
-        path_id = (auth or self.master)[0]
+        return await self.purchase_on((auth or self.master)[0], e164, auth=auth)
+
+    async def purchase_on(
+        self, path_id: str, e164: str, *, auth: tuple[str, str] | None = None
+    ) -> Reply:
+        """Buy ``e164`` on ``path_id``'s path with ``auth``'s credentials."""
         return await self.call(
             "POST",
             f"/v1/account/{path_id}/numbers/purchase-from-inventory",

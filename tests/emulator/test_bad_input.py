@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from phonenumbers_async.emulator import Store, create_app
-from phonenumbers_async.emulator._server import prepare_store
+from phonenumbers_async.emulator import EmulatorOptions, Store, create_app
+from phonenumbers_async.emulator._seed import prepare_store
 
 from ._helpers import Api, assert_envelope, assert_flat, quote
 
@@ -219,7 +219,9 @@ async def test_control_api_bad_input_is_400(api: Api) -> None:
 async def broken_server() -> AsyncIterator[tuple[str, str, str]]:
     """An emulator app with one extra route that raises, to exercise the catch-all."""
     store = Store()
-    auth_id, token, _ = prepare_store(store, seed_inventory=1, subaccounts=0, seed=1)
+    auth_id, token, _ = prepare_store(
+        store, EmulatorOptions(seed_inventory=1, subaccounts=0, seed=1)
+    )
     app = create_app(store)
 
     async def boom(request: web.Request) -> web.Response:

@@ -115,6 +115,10 @@ async def test_cli_stops_on_sigint_with_given_credentials(tmp_path: Path) -> Non
         (["--host", "10.0.0.1"], "--allow-remote"),
         (["--host", "0.0.0.0"], "--allow-remote"),
         (["--no-such-flag"], "unrecognized arguments"),
+        (["--header-timeout", "0"], "more than 0"),
+        (["--header-timeout", "soon"], "not a number"),
+        (["--body-timeout", "1e9"], "at most 3600"),
+        (["--max-half-open", "0"], "between 1"),
     ],
 )
 def test_bad_flags_exit_2_with_a_clear_message(

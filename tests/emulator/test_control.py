@@ -190,7 +190,7 @@ def test_loopback_detection() -> None:
 
 async def test_control_api_refuses_a_remote_peer(api: Api) -> None:
     """A request to /_emulator/ from a non-loopback peer is answered 403."""
-    from phonenumbers_async.emulator._app import _control_guard
+    from phonenumbers_async.emulator._middleware import control_guard
 
     handler = mock.AsyncMock()
     transport = mock.Mock()
@@ -199,11 +199,11 @@ async def test_control_api_refuses_a_remote_peer(api: Api) -> None:
     )
     request = make_mocked_request("GET", "/_emulator/accounts", transport=transport)
     assert request.remote == "10.1.2.3"
-    response = await _control_guard(request, handler)
+    response = await control_guard(request, handler)
     assert response.status == 403
     handler.assert_not_awaited()
     local = make_mocked_request("GET", "/api/v1/x", transport=transport)
-    await _control_guard(local, handler)
+    await control_guard(local, handler)
     handler.assert_awaited_once()
 
 
