@@ -22,6 +22,7 @@ from phonenumbers_async import (
     PhoneNumber,
     PhoneNumbersError,
     __version__,
+    converter,
 )
 
 from ._bulk import (
@@ -53,6 +54,7 @@ from ._output import (
     SUBACCOUNT_COLUMNS,
     Column,
     Output,
+    cell,
     number_json,
     number_row,
     subaccount_json,
@@ -367,6 +369,7 @@ def numbers() -> None:
     is_flag=True,
     help="List the master and every sub-account concurrently (implies --all).",
 )
+@click.option("--search", metavar="DIGITS", help="Only numbers containing these digits.")
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -383,10 +386,13 @@ def numbers_list(
     per_page: int | None,
     include_subaccounts: bool | None,
     fan_out: bool,
+    search: str | None,
     concurrency: int,
 ) -> int:
     """List the account's numbers (one page, or --all)."""
     _check_paging(all_pages or fan_out, page)
+    if fan_out and search is not None:
+        raise click.UsageError("--search filters one account's listing; drop --fan-out")
     if fan_out and include_subaccounts is False:
         raise click.UsageError("--fan-out lists the sub-accounts; drop --no-include-subaccounts")
     out = settings.output()
@@ -416,10 +422,13 @@ def numbers_list(
                 client,
                 all_pages,
                 lambda size: client.numbers.iter(
-                    per_page=size, include_subaccounts=include_subaccounts
+                    per_page=size, include_subaccounts=include_subaccounts, search=search
                 ),
                 lambda size: client.numbers.list(
-                    page=page, per_page=size, include_subaccounts=include_subaccounts
+                    page=page,
+                    per_page=size,
+                    include_subaccounts=include_subaccounts,
+                    search=search,
                 ),
                 per_page,
             )
@@ -496,6 +505,11 @@ def numbers_purchase(
 
 @numbers.command("release", epilog=JOURNAL_HELP + "\n\n" + EXIT_CODES_HELP)
 @bulk_options
+@click.option(
+    "--immediate",
+    is_flag=True,
+    help="Skip the 24-hour cancellable window (the number goes straight to quarantine).",
+)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def numbers_release(
@@ -505,12 +519,15 @@ def numbers_release(
     concurrency: int,
     results_path: Path | None,
     journal_path: Path | None,
+    immediate: bool,
     yes: bool,
 ) -> int:
-    """Release numbers back to inventory (permanent): E164 arguments, or --from FILE.
+    """Release numbers: E164 arguments, or --from FILE.
 
-    Asks for confirmation first unless --yes; without a terminal to ask on,
-    it refuses unless --yes is given.
+    The current API keeps each number as pending-release for 24 hours
+    (numbers cancel-release undoes it; the results show until when and the
+    fee), then quarantines it for 45 days. Asks for confirmation first unless
+    --yes; without a terminal to ask on, it refuses unless --yes is given.
     """
     return _bulk(
         settings,
@@ -521,6 +538,7 @@ def numbers_release(
         results_path,
         journal_path,
         yes=yes,
+        immediate=immediate,
     )
 
 
@@ -539,6 +557,7 @@ def _bulk(
     journal_path: Path | None,
     *,
     yes: bool,
+    immediate: bool = False,
 ) -> int:
     if numbers and source is not None:
         raise click.UsageError("give numbers as arguments or with --from FILE, not both")
@@ -588,6 +607,7 @@ def _bulk(
                 results_file,
                 make_reporter(out),
                 concurrency=concurrency,
+                immediate=immediate,
             )
 
             async def go() -> list[Any]:
@@ -655,6 +675,12 @@ def inventory() -> None:
 @inventory.command("list")
 @click.option("--country", metavar="CC", help="Two-letter country code, such as IN or US.")
 @click.option("--search", metavar="DIGITS", help="Digits the number contains, such as 9180.")
+@click.option(
+    "--exclude",
+    metavar="PREFIX",
+    multiple=True,
+    help="Leave out numbers starting with PREFIX (repeat it, or separate with commas).",
+)
 @paging_options
 @output_options
 @click.pass_obj
@@ -662,6 +688,7 @@ def inventory_list(
     settings: Settings,
     country: str | None,
     search: str | None,
+    exclude: tuple[str, ...],
     all_pages: bool,
     page: int,
     per_page: int | None,
@@ -675,9 +702,11 @@ def inventory_list(
         _one_page_or_all(
             client,
             all_pages,
-            lambda size: client.inventory.iter(country=country, search=search, per_page=size),
+            lambda size: client.inventory.iter(
+                country=country, search=search, exclude=exclude, per_page=size
+            ),
             lambda size: client.inventory.list(
-                country=country, search=search, page=page, per_page=size
+                country=country, search=search, exclude=exclude, page=page, per_page=size
             ),
             per_page,
         )
@@ -784,6 +813,298 @@ def subaccounts_unassign(settings: Settings, e164: str, force: bool) -> int:
     out.record(
         f"unassigned {e164}{how}; it is back in the master account's pool",
         {"number": e164, "outcome": "unassigned", "forced": "yes" if force else "no"},
+    )
+    return EXIT_OK
+
+
+def _call(settings: Settings, action: Callable[[AsyncClient], Awaitable[T]]) -> T:
+    """Run one SDK call with a client made from the options, closing it after."""
+    client = settings.client()
+
+    async def go() -> T:
+        async with client:
+            return await action(client)
+
+    return _arun(go())
+
+
+@numbers.command("get")
+@click.argument("e164")
+@output_options
+@click.pass_obj
+def numbers_get(settings: Settings, e164: str) -> int:
+    """Show one of the account's numbers (looked up with the API's search)."""
+    number = _call(settings, lambda client: client.numbers.get(e164))
+    settings.output().rows([number_row(number)], NUMBER_COLUMNS, json_items=[number_json(number)])
+    return EXIT_OK
+
+
+@numbers.command("cancel-release", epilog=EXIT_CODES_HELP)
+@click.argument("e164")
+@output_options
+@click.pass_obj
+def numbers_cancel_release(settings: Settings, e164: str) -> int:
+    """Undo a release within its 24-hour window: the number is active again."""
+    cancelled = _call(settings, lambda client: client.numbers.cancel_release(e164))
+    refund = (
+        f"; refund {cell(cancelled.refund_amount)} {cancelled.currency or ''}".rstrip()
+        if cancelled.refund_amount
+        else ""
+    )
+    settings.output().record(
+        f"cancelled the release of {e164}; it is active again{refund}",
+        {
+            "e164": e164,
+            "outcome": "active",
+            "refund_amount": cell(cancelled.refund_amount),
+            "refund_status": cell(cancelled.refund_status),
+        },
+    )
+    return EXIT_OK
+
+
+@numbers.command("route", epilog=EXIT_CODES_HELP)
+@click.argument("e164")
+@click.option("--trunk", "trunk_group_id", metavar="UUID", help="The SIP trunk group to route to.")
+@click.option("--application", "application_id", metavar="ID", help="The application to attach.")
+@output_options
+@click.pass_obj
+def numbers_route(
+    settings: Settings, e164: str, trunk_group_id: str | None, application_id: str | None
+) -> int:
+    """Route a number: to a SIP trunk (--trunk) or to an application (--application)."""
+    if (trunk_group_id is None) == (application_id is None):
+        raise click.UsageError("give exactly one of --trunk UUID or --application ID")
+    if trunk_group_id is not None:
+        trunk = trunk_group_id
+        _call(settings, lambda client: client.numbers.assign_trunk(e164, trunk))
+        sentence, record = f"routed {e164} to trunk {trunk}", {"trunk_group_id": trunk}
+    else:
+        application = str(application_id)
+        _call(settings, lambda client: client.numbers.attach_application(e164, application))
+        sentence = f"attached {e164} to application {application}"
+        record = {"application_id": application}
+    settings.output().record(sentence, {"e164": e164, "outcome": "routed", **record})
+    return EXIT_OK
+
+
+@numbers.command("unroute", epilog=EXIT_CODES_HELP)
+@click.argument("e164")
+@click.option("--trunk", "from_trunk", is_flag=True, help="Only take it off its SIP trunk.")
+@click.option(
+    "--application", "from_application", is_flag=True, help="Only detach its application."
+)
+@output_options
+@click.pass_obj
+def numbers_unroute(settings: Settings, e164: str, from_trunk: bool, from_application: bool) -> int:
+    """Take a number off its trunk and/or application (by default whichever it has)."""
+
+    async def unroute(client: AsyncClient) -> list[str]:
+        number = await client.numbers.get(e164)
+        done: list[str] = []
+        if (from_trunk or not from_application) and number.trunk_group_id:
+            await client.numbers.unassign_trunk(e164)
+            done.append(f"trunk {number.trunk_group_id}")
+        if (from_application or not from_trunk) and number.application_id:
+            await client.numbers.detach_application(e164)
+            done.append(f"application {number.application_id}")
+        return done
+
+    done = _call(settings, unroute)
+    sentence = f"took {e164} off " + " and ".join(done) if done else f"{e164} was not routed"
+    settings.output().record(
+        sentence, {"e164": e164, "outcome": "unrouted" if done else "not-routed"}
+    )
+    return EXIT_OK
+
+
+@numbers.command("health")
+@click.argument("e164")
+@click.option(
+    "--granularity", type=click.Choice(["daily", "hourly"]), default="daily", show_default=True
+)
+@click.option("--days", type=click.IntRange(1, 365), default=30, show_default=True)
+@output_options
+@click.pass_obj
+def numbers_health(settings: Settings, e164: str, granularity: str, days: int) -> int:
+    """A number's health: calls, answer rate and minutes, with one row per day (or hour)."""
+    health = _call(
+        settings, lambda client: client.numbers.health(e164, granularity=granularity, days=days)
+    )
+    summary = health.summary
+    out = settings.output()
+    if summary is not None:
+        out.info(
+            f"{e164}: {cell(summary.total_calls)} calls, {cell(summary.answered_calls)} answered "
+            f"(rate {cell(summary.answer_rate)}), {cell(summary.total_minutes)} minutes over "
+            f"{cell(summary.period_days)} days; spam: {cell(health.is_spam)}"
+        )
+    rows = [
+        {column.key: cell(getattr(snapshot, column.key)) for column in HEALTH_COLUMNS}
+        for snapshot in health.snapshots
+    ]
+    out.rows(rows, HEALTH_COLUMNS, json_items=[converter.unstructure(health)])
+    return EXIT_OK
+
+
+HEALTH_COLUMNS = (
+    Column("ts", "Time"),
+    Column("total_calls", "Calls", numeric=True),
+    Column("answered_calls", "Answered", numeric=True),
+    Column("failed_calls", "Failed", numeric=True),
+    Column("answer_rate", "Rate", numeric=True),
+    Column("total_minutes", "Minutes", numeric=True),
+)
+TRANSACTION_COLUMNS = (
+    Column("created_at", "When"),
+    Column("type", "Type"),
+    Column("amount", "Amount", numeric=True),
+    Column("currency", "Currency"),
+    Column("reference_type", "Kind"),
+    Column("description", "Description"),
+    Column("id", "Id", in_table=False),
+)
+
+
+@cli.group(context_settings=CONTEXT)
+def account() -> None:
+    """The account's money: balance and transactions."""
+
+
+@account.command("balance")
+@click.option("--currency", default="INR", show_default=True, help="Three-letter currency code.")
+@output_options
+@click.pass_obj
+def account_balance(settings: Settings, currency: str) -> int:
+    """The balance; available_balance is what purchases may spend."""
+    balance = _call(settings, lambda client: client.account.balance(currency))
+    settings.output().record(
+        f"available {cell(balance.available_balance)} {balance.currency or currency} "
+        f"(balance {cell(balance.balance)}, reserved {cell(balance.reserved_funds)}, "
+        f"credit limit {cell(balance.credit_limit)})",
+        {
+            "currency": cell(balance.currency),
+            "balance": cell(balance.balance),
+            "available_balance": cell(balance.available_balance),
+            "reserved_funds": cell(balance.reserved_funds),
+            "credit_limit": cell(balance.credit_limit),
+        },
+    )
+    return EXIT_OK
+
+
+@account.command("transactions")
+@paging_options
+@output_options
+@click.pass_obj
+def account_transactions(
+    settings: Settings, all_pages: bool, page: int, per_page: int | None
+) -> int:
+    """The ledger: number rentals, calls, payments and refunds (one page, or --all)."""
+    _check_paging(all_pages, page)
+    client = settings.client()
+    items, one_page = _arun(
+        _one_page_or_all(
+            client,
+            all_pages,
+            lambda size: client.account.iter_transactions(per_page=size),
+            lambda size: client.account.list_transactions(page=page, per_page=size),
+            per_page,
+        )
+    )
+    _show(
+        settings.output(),
+        items,
+        one_page,
+        "transaction",
+        lambda entry: {
+            column.key: cell(getattr(entry, column.key)) for column in TRANSACTION_COLUMNS
+        },
+        TRANSACTION_COLUMNS,
+        converter.unstructure,
+    )
+    return EXIT_OK
+
+
+@subaccounts.command("create")
+@click.argument("name")
+@click.option("--email", help="Contact address (needed with --kyc-mode customer_use).")
+@click.option("--kyc-mode", type=click.Choice(["personal_use", "customer_use"]))
+@click.option("--description")
+@click.option("--disabled", is_flag=True, help="Create it disabled.")
+@output_options
+@click.pass_obj
+def subaccounts_create(
+    settings: Settings,
+    name: str,
+    email: str | None,
+    kyc_mode: str | None,
+    description: str | None,
+    disabled: bool,
+) -> int:
+    """Create a sub-account; its Auth Token is printed this once: store it now."""
+    created = _call(
+        settings,
+        lambda client: client.subaccounts.create(
+            name,
+            email=email,
+            kyc_mode=kyc_mode,  # type: ignore[arg-type]  # checked by click.Choice
+            description=description,
+            enabled=False if disabled else None,
+        ),
+    )
+    out = settings.output()
+    out.warn("the auth token below is shown only this once: store it in your secret manager now")
+    out.record(
+        f"created {created.auth_id} ({name}); auth token: {created.auth_token}",
+        {"auth_id": created.auth_id, "name": name, "auth_token": cell(created.auth_token)},
+    )
+    return EXIT_OK
+
+
+@subaccounts.command("update")
+@click.argument("sub_account", metavar="SA_…")
+@click.option("--name")
+@click.option("--email")
+@click.option("--description")
+@click.option("--enable/--disable", "enabled", default=None)
+@output_options
+@click.pass_obj
+def subaccounts_update(
+    settings: Settings,
+    sub_account: str,
+    name: str | None,
+    email: str | None,
+    description: str | None,
+    enabled: bool | None,
+) -> int:
+    """Change a sub-account's name, email, description or enabled state."""
+    sub = _call(
+        settings,
+        lambda client: client.subaccounts.update(
+            sub_account, name=name, email=email, description=description, enabled=enabled
+        ),
+    )
+    settings.output().rows(
+        [subaccount_row(sub)], SUBACCOUNT_COLUMNS, json_items=[subaccount_json(sub)]
+    )
+    return EXIT_OK
+
+
+@subaccounts.command("delete", epilog=EXIT_CODES_HELP)
+@click.argument("sub_account", metavar="SA_…")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@output_options
+@click.pass_obj
+def subaccounts_delete(settings: Settings, sub_account: str, yes: bool) -> int:
+    """Delete a sub-account (asks first unless --yes; refuses without a terminal)."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise CliError(f"refusing to delete {sub_account} without --yes", EXIT_USAGE)
+        click.confirm(f"Delete sub-account {sub_account}?", abort=True, err=True)
+    _call(settings, lambda client: client.subaccounts.delete(sub_account))
+    settings.output().record(
+        f"deleted {sub_account}", {"auth_id": sub_account, "outcome": "deleted"}
     )
     return EXIT_OK
 

@@ -17,9 +17,11 @@ from phonenumbers_async import (
     AsyncClient,
     AuthenticationFailed,
     NotFound,
+    NumberStatus,
+    OutcomeUnknown,
     PhoneNumber,
     PhoneNumbersError,
-    PurchaseOutcomeUnknown,
+    Release,
     ServerError,
     TransportError,
 )
@@ -45,7 +47,7 @@ __all__ = [
 _E164 = re.compile(r"\+[1-9][0-9]{0,14}")
 _DIGITS = re.compile(r"[1-9][0-9]{0,14}")
 
-OK_OUTCOMES = frozenset({"purchased", "already-owned", "released"})
+OK_OUTCOMES = frozenset({"purchased", "already-owned", "released", "pending-release"})
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,16 @@ def make_reporter(out: Output) -> Reporter:
     return LineReporter(out)
 
 
+def _release_result(e164: str, released: Release) -> Result:
+    """A release's row: pending (cancellable until when, for what fee) or done."""
+    fee = cell(released.release_fee)
+    if released.status is NumberStatus.PENDING_RELEASE:
+        until = cell(released.cooldown_ends_at)
+        note = f"cancellable until {until}" if until else "cancellable"
+        return Result(e164, "pending-release", cost=fee, error=note)
+    return Result(e164, "released", cost=fee)
+
+
 def _cost(number: PhoneNumber | None) -> str:
     if number is None or number.upfront_cost is None:
         return ""
@@ -354,6 +366,7 @@ class BulkJob:
         reporter: Reporter,
         *,
         concurrency: int,
+        immediate: bool = False,
     ) -> None:
         if operation not in ("purchase", "release"):
             raise ValueError(f"unknown bulk operation {operation!r}")
@@ -363,6 +376,7 @@ class BulkJob:
         self._results = results
         self._reporter = reporter
         self._concurrency = concurrency
+        self._immediate = immediate
         self._stop_reason: str | None = None
         self.reconciled = 0
 
@@ -431,9 +445,9 @@ class BulkJob:
             if self._operation == "purchase":
                 result = await self._purchase(e164)
             else:
-                await self._client.numbers.release(e164)
-                result = Result(e164, "released")
-        except (PurchaseOutcomeUnknown, ServerError) as exc:
+                released = await self._client.numbers.release(e164, immediate=self._immediate)
+                result = _release_result(e164, released)
+        except (OutcomeUnknown, ServerError) as exc:
             result = Result(e164, "unknown", error=describe_error(exc))
         except TransportError as exc:
             # maybe_sent: the server may have acted on it; a rerun checks first.
@@ -459,7 +473,9 @@ class BulkJob:
         number = owned.get(e164)
         if self._operation == "purchase" and number is not None:
             return Result(e164, "purchased", cost=_cost(number))
-        if self._operation == "release" and number is None:
+        if self._operation == "release" and (
+            number is None or number.status is NumberStatus.PENDING_RELEASE
+        ):
             return Result(e164, "released")
         return None
 

@@ -79,7 +79,7 @@ SUBACCOUNT_COLUMNS = (
 RESULT_COLUMNS = (
     Column("number", "Number"),
     Column("outcome", "Outcome"),
-    Column("error", "Error"),
+    Column("error", "Note"),
     Column("cost", "Cost", numeric=True),
 )
 
