@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         SubAccount,
         Transaction,
     )
+    from ._resources.subaccounts import SubAccountChanges, SubAccountFields
     from ._retry import RetryPolicy
     from ._sansio import Response
     from ._transport import AiohttpTransport, HTTPRequest, MockTransport, Timeouts, Transport
@@ -90,10 +91,14 @@ _HOMES: dict[str, str] = {
             "Release",
             "ReleaseCancellation",
             "SubAccount",
+    "SubAccountChanges",
+    "SubAccountFields",
             "Transaction",
         )
     },
     "RetryPolicy": "._retry",
+    "SubAccountChanges": "._resources.subaccounts",
+    "SubAccountFields": "._resources.subaccounts",
     "Response": "._sansio",
     "AiohttpTransport": "._transport",
     "HTTPRequest": "._transport",

@@ -8,8 +8,8 @@ tell the type checker what that wrapping returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal, Protocol
+from collections.abc import Iterable, Iterator
+from typing import Literal, Protocol, Unpack
 
 from ._models import (
     Balance,
@@ -22,6 +22,7 @@ from ._models import (
     SubAccount,
     Transaction,
 )
+from ._resources.subaccounts import SubAccountChanges, SubAccountFields
 
 __all__ = ["SyncAccount", "SyncInventory", "SyncNumbers", "SyncResources", "SyncSubAccounts"]
 
@@ -279,43 +280,19 @@ class SyncSubAccounts(Protocol):
         """One sub-account by its ``SA_…`` Auth ID."""
         ...
 
-    def create(
-        self,
-        name: str,
-        *,
-        email: str | None = None,
-        password: str | None = None,
-        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
-        business_type: str | None = None,
-        enabled: bool | None = None,
-        phone: str | None = None,
-        description: str | None = None,
-        rate_limit: int | None = None,
-        permissions: Mapping[str, Any] | None = None,
-    ) -> CreatedSubAccount:
+    def create(self, name: str, **fields: Unpack[SubAccountFields]) -> CreatedSubAccount:
         """Create a sub-account; its Auth Token is in the answer this once (store it).
 
-        ``kyc_mode="customer_use"`` needs an ``email``. A creation is never
-        resent after an ambiguous failure (it could create two): the outcome
-        is then :class:`OutcomeUnknown`; check :meth:`iter` before retrying.
+        The other fields are :class:`SubAccountFields` (``email``, ``password``,
+        ``kyc_mode``…); ``kyc_mode="customer_use"`` needs an ``email``. A
+        creation is never resent after an ambiguous failure (it could create
+        two): the outcome is then :class:`OutcomeUnknown`; check :meth:`iter`
+        before retrying.
         """
         ...
 
-    def update(
-        self,
-        sub_auth_id: str,
-        *,
-        name: str | None = None,
-        email: str | None = None,
-        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
-        business_type: str | None = None,
-        enabled: bool | None = None,
-        phone: str | None = None,
-        description: str | None = None,
-        rate_limit: int | None = None,
-        permissions: Mapping[str, Any] | None = None,
-    ) -> SubAccount:
-        """Change some of a sub-account's fields; the updated sub-account comes back."""
+    def update(self, sub_auth_id: str, **changes: Unpack[SubAccountChanges]) -> SubAccount:
+        """Change some of a sub-account's fields (:class:`SubAccountChanges`); it comes back."""
         ...
 
     def delete(self, sub_auth_id: str) -> None:

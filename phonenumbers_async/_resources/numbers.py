@@ -72,6 +72,34 @@ _RELEASING = NumberStatus.PENDING_RELEASE
 
 
 @attrs.frozen
+class _Route:
+    """Where a number routes to: the path's tail, the number's field, the answers to check.
+
+    ``set_refusals`` and ``clear_refusals`` are the statuses that, to a resend,
+    may be hearing about the earlier attempt ("already assigned", "not on a
+    trunk"), so the number is looked up before they are believed.
+    """
+
+    name: str
+    tail: str
+    field: str
+    set_refusals: tuple[int, ...]
+    clear_refusals: tuple[int, ...]
+
+
+_TRUNK = _Route(
+    "trunk", "assign", "trunk_group_id", set_refusals=(400, 409), clear_refusals=(400, 404)
+)
+_APPLICATION = _Route(
+    "application",
+    "application",
+    "application_id",
+    set_refusals=(400, 409),
+    clear_refusals=(400, 404),
+)
+
+
+@attrs.frozen
 class _AccountDone:
     auth_id: str
     error: Exception | None = None
@@ -464,76 +492,55 @@ class Numbers(Resource):
         A number already on a trunk is refused (unassign it first); a resend
         told so looks the number up, and is done if it is on *this* trunk.
         """
-        check_e164(e164)
-        check_trunk_group_id(trunk_group_id)
-        account = self._account(auth_id)
-        await self._route(
-            "assign-trunk",
-            e164,
-            account,
-            Request(
-                "POST",
-                path("v1", "Account", account, "numbers", e164, "assign"),
-                body=json_body({"trunk_group_id": trunk_group_id}),
-                idempotency=Idempotency.RECONCILABLE,
-            ),
-            lambda number: number.trunk_group_id == trunk_group_id,
-            own_effect_statuses=(400, 409),
-        )
+        await self._set_route(_TRUNK, e164, check_trunk_group_id(trunk_group_id), auth_id)
 
     async def unassign_trunk(self, e164: str, *, auth_id: str | None = None) -> None:
         """Take ``e164`` off its SIP trunk (a resend told "not on a trunk" is checked)."""
-        check_e164(e164)
-        account = self._account(auth_id)
-        await self._route(
-            "unassign-trunk",
-            e164,
-            account,
-            Request(
-                "DELETE",
-                path("v1", "Account", account, "numbers", e164, "assign"),
-                idempotency=Idempotency.RECONCILABLE,
-            ),
-            lambda number: not number.trunk_group_id,
-            own_effect_statuses=(400, 404),
-        )
+        await self._clear_route(_TRUNK, e164, auth_id)
 
     async def attach_application(
         self, e164: str, application_id: str, *, auth_id: str | None = None
     ) -> None:
         """Route ``e164`` to application ``application_id`` (refused while it is on a trunk)."""
-        check_e164(e164)
-        check_application_id(application_id)
-        account = self._account(auth_id)
-        await self._route(
-            "attach-application",
-            e164,
-            account,
-            Request(
-                "POST",
-                path("v1", "Account", account, "numbers", e164, "application"),
-                body=json_body({"application_id": application_id}),
-                idempotency=Idempotency.RECONCILABLE,
-            ),
-            lambda number: number.application_id == application_id,
-            own_effect_statuses=(400, 409),
-        )
+        await self._set_route(_APPLICATION, e164, check_application_id(application_id), auth_id)
 
     async def detach_application(self, e164: str, *, auth_id: str | None = None) -> None:
         """Take ``e164`` off its application (a resend told "not found" is checked)."""
+        await self._clear_route(_APPLICATION, e164, auth_id)
+
+    async def _set_route(self, route: _Route, e164: str, target: str, auth_id: str | None) -> None:
         check_e164(e164)
         account = self._account(auth_id)
+        request = Request(
+            "POST",
+            path("v1", "Account", account, "numbers", e164, route.tail),
+            body=json_body({route.field: target}),
+            idempotency=Idempotency.RECONCILABLE,
+        )
         await self._route(
-            "detach-application",
+            f"routing to a {route.name}",
             e164,
             account,
-            Request(
-                "DELETE",
-                path("v1", "Account", account, "numbers", e164, "application"),
-                idempotency=Idempotency.RECONCILABLE,
-            ),
-            lambda number: not number.application_id,
-            own_effect_statuses=(400, 404),
+            request,
+            lambda number: getattr(number, route.field) == target,
+            own_effect_statuses=route.set_refusals,
+        )
+
+    async def _clear_route(self, route: _Route, e164: str, auth_id: str | None) -> None:
+        check_e164(e164)
+        account = self._account(auth_id)
+        request = Request(
+            "DELETE",
+            path("v1", "Account", account, "numbers", e164, route.tail),
+            idempotency=Idempotency.RECONCILABLE,
+        )
+        await self._route(
+            f"unrouting from its {route.name}",
+            e164,
+            account,
+            request,
+            lambda number: not getattr(number, route.field),
+            own_effect_statuses=route.clear_refusals,
         )
 
     async def _route(

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from .._models import CreatedSubAccount, Page, SubAccount
 from .._paging import PageReader, iterate_items
@@ -35,12 +35,32 @@ from ..errors import APIError, NotFound, OutcomeUnknown, UnexpectedResponse, Val
 from ._base import Resource
 from ._lookup import find_owned
 
-__all__ = ["SubAccounts"]
+__all__ = ["SubAccountChanges", "SubAccountFields", "SubAccounts"]
 
 logger = logging.getLogger("phonenumbers_async")
 
 # Answers to a resent unassign that mean an earlier attempt already did it.
 _NOT_ASSIGNED_CODES = frozenset({"not_assigned", "number_not_assigned"})
+
+
+class SubAccountFields(TypedDict, total=False):
+    """A sub-account's optional fields, as ``create`` takes them (None: left out)."""
+
+    email: str | None
+    password: str | None
+    kyc_mode: Literal["personal_use", "customer_use"] | None
+    business_type: str | None
+    enabled: bool | None
+    phone: str | None
+    description: str | None
+    rate_limit: int | None
+    permissions: Mapping[str, Any] | None
+
+
+class SubAccountChanges(SubAccountFields, total=False):
+    """What ``update`` changes: any field, the name included."""
+
+    name: str | None
 
 
 # The fields a sub-account shows back, so an update of them can be checked.
@@ -157,44 +177,22 @@ class SubAccounts(Resource):
 
     # -- lifecycle ---------------------------------------------------------
 
-    async def create(
-        self,
-        name: str,
-        *,
-        email: str | None = None,
-        password: str | None = None,
-        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
-        business_type: str | None = None,
-        enabled: bool | None = None,
-        phone: str | None = None,
-        description: str | None = None,
-        rate_limit: int | None = None,
-        permissions: Mapping[str, Any] | None = None,
-    ) -> CreatedSubAccount:
+    async def create(self, name: str, **fields: Unpack[SubAccountFields]) -> CreatedSubAccount:
         """Create a sub-account; its Auth Token is in the answer this once (store it).
 
-        ``kyc_mode="customer_use"`` needs an ``email``. A creation is never
-        resent after an ambiguous failure (it could create two): the outcome
-        is then :class:`OutcomeUnknown`; check :meth:`iter` before retrying.
+        The other fields are :class:`SubAccountFields` (``email``, ``password``,
+        ``kyc_mode``…); ``kyc_mode="customer_use"`` needs an ``email``. A
+        creation is never resent after an ambiguous failure (it could create
+        two): the outcome is then :class:`OutcomeUnknown`; check :meth:`iter`
+        before retrying.
         """
-        fields = _sub_account_fields(
-            name=name,
-            email=email,
-            password=password,
-            kyc_mode=kyc_mode,
-            business_type=business_type,
-            enabled=enabled,
-            phone=phone,
-            description=description,
-            rate_limit=rate_limit,
-            permissions=permissions,
-        )
-        if "name" not in fields:
+        body = _sub_account_fields(name=name, **fields)
+        if "name" not in body:
             raise ValidationError("name is required to create a sub-account")
         request = Request(
             "POST",
             path("v1", "accounts", self._client.auth_id, "sub-accounts") + "/",
-            body=json_body(fields),
+            body=json_body(body),
             idempotency=Idempotency.NEVER,
         )
 
@@ -219,33 +217,10 @@ class SubAccounts(Resource):
             ),
         )
 
-    async def update(
-        self,
-        sub_auth_id: str,
-        *,
-        name: str | None = None,
-        email: str | None = None,
-        kyc_mode: Literal["personal_use", "customer_use"] | None = None,
-        business_type: str | None = None,
-        enabled: bool | None = None,
-        phone: str | None = None,
-        description: str | None = None,
-        rate_limit: int | None = None,
-        permissions: Mapping[str, Any] | None = None,
-    ) -> SubAccount:
-        """Change some of a sub-account's fields; the updated sub-account comes back."""
+    async def update(self, sub_auth_id: str, **changes: Unpack[SubAccountChanges]) -> SubAccount:
+        """Change some of a sub-account's fields (:class:`SubAccountChanges`); it comes back."""
         check_subaccount_id(sub_auth_id)
-        fields = _sub_account_fields(
-            name=name,
-            email=email,
-            kyc_mode=kyc_mode,
-            business_type=business_type,
-            enabled=enabled,
-            phone=phone,
-            description=description,
-            rate_limit=rate_limit,
-            permissions=permissions,
-        )
+        fields = _sub_account_fields(**changes)
         if not fields:
             raise ValidationError("update needs at least one field to change")
         request = Request(

@@ -77,6 +77,14 @@ class _Walk:
         client, control = self.client, self.control
         master = self.emu.auth_id
 
+        self.step("Check the balance before spending")
+        balance = await client.account.balance()
+        self.say(
+            f"client.account.balance(): available {cell(balance.available_balance)} "
+            f"{balance.currency} (balance {cell(balance.balance)}, "
+            f"reserved {cell(balance.reserved_funds)})"
+        )
+
         self.step(f"Browse inventory: numbers on sale in {DEMO_COUNTRY}")
         page = await client.inventory.list(country=DEMO_COUNTRY, per_page=5)
         if not page.items:  # a tiny seed may have no Indian numbers; take any
@@ -97,6 +105,18 @@ class _Walk:
             f"(setup {cell(bought.setup_fee)} + first month {cell(bought.monthly_fee)})"
         )
         self.say(f"master balance: {before} -> {after}")
+
+        trunks = (await control.account(master)).get("trunk_group_ids") or []
+        if not trunks:
+            raise CliError("the emulator has no trunk group for the master account")
+        trunk = str(trunks[0])
+        self.step(f"Route {chosen} to SIP trunk {trunk}")
+        await client.numbers.assign_trunk(chosen, trunk)
+        routed = await client.numbers.get(chosen)
+        self.say(
+            f"client.numbers.assign_trunk({chosen!r}, {trunk!r}): "
+            f"trunk_group_id is now {routed.trunk_group_id}; calls to it reach the trunk"
+        )
 
         self.step("List the master account's numbers, sub-accounts included")
         owned = [number async for number in client.numbers.iter(include_subaccounts=True)]
@@ -147,13 +167,31 @@ class _Walk:
                 f"{row['actor_auth_id']}, forced, reason {row.get('reason')}"
             )
 
-        self.step(f"Release {chosen}")
-        await client.numbers.release(chosen)
-        back = await client.inventory.contains(chosen)
+        self.step(f"Release {chosen} (the current API keeps it cancellable for 24 hours)")
+        released = await client.numbers.release(chosen)
         self.say(
-            f"client.numbers.release({chosen!r}): "
-            + ("back in inventory" if back else "released, but not listed in inventory")
+            f"client.numbers.release({chosen!r}): {released.status.value}"
+            + (
+                f", cancellable until {format_time(released.cooldown_ends_at)}"
+                if released.cooldown_ends_at
+                else ""
+            )
+            + f", fee {cell(released.release_fee) or '0'}"
         )
+
+        if released.cancellable:
+            self.step("Change of mind: cancel the release")
+            cancelled = await client.numbers.cancel_release(chosen)
+            again = await client.numbers.get(chosen)
+            self.say(
+                f"client.numbers.cancel_release({chosen!r}): {cancelled.message}; "
+                f"status {again.status.value if again.status else '?'}, "
+                f"refund {cell(cancelled.refund_amount) or '0'}"
+            )
+
+            self.step(f"Release {chosen} for good (immediate=True: no cancellable window)")
+            final = await client.numbers.release(chosen, immediate=True)
+            self.say(f"client.numbers.release({chosen!r}, immediate=True): {final.status.value}")
 
 
 async def run_demo(*, seed: int | None = None) -> int:
