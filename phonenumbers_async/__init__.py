@@ -91,8 +91,6 @@ _HOMES: dict[str, str] = {
             "Release",
             "ReleaseCancellation",
             "SubAccount",
-    "SubAccountChanges",
-    "SubAccountFields",
             "Transaction",
         )
     },
@@ -181,6 +179,8 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SubAccount",
+    "SubAccountChanges",
+    "SubAccountFields",
     "Timeouts",
     "Transaction",
     "Transport",
