@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import phonenumbers_async
 
 
@@ -16,9 +18,5 @@ def test_every_public_name_loads_from_its_home() -> None:
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     """A misspelt name fails the usual way."""
-    try:
+    with pytest.raises(AttributeError, match="AsyncClinet"):
         phonenumbers_async.AsyncClinet  # type: ignore[attr-defined]  # noqa: B018
-    except AttributeError as exc:
-        assert "AsyncClinet" in str(exc)
-    else:
-        raise AssertionError("no AttributeError")
