@@ -4,10 +4,14 @@ limit, transactions), sub-account lifecycle, exclude, health, and the strict sch
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from phonenumbers_async.emulator._store import Store
 
 from ._helpers import Api, assert_envelope, assert_flat, fixture, quote
 
@@ -692,3 +696,33 @@ async def test_health_errors(api: Api) -> None:
         "POST", f"/numbers/{quote(mine['e164'])}/calls", {"duration_seconds": -1}
     )
     assert record.status == 400
+
+
+async def test_a_release_fee_beyond_what_is_available_is_refused_402(api: Api) -> None:
+    """Nothing changes: the number stays active on the account."""
+    bought = await api.buy()
+    await api.ok("PATCH", f"/accounts/{api.info.auth_id}", {"balance": 5, "release_fee": 10})
+    refused = await api.call("DELETE", numbers_path(api, bought["e164"]))
+    assert_envelope(refused, 402, "INSUFFICIENT_BALANCE")
+    row = await api.raw_number(bought["e164"])
+    assert (row["owner"], row["status"]) == (api.info.auth_id, "active")
+    assert await api.balance() == 5
+
+
+async def test_a_database_from_before_the_current_api_gains_its_columns(tmp_path: Path) -> None:
+    """Columns added since schema 2 are added in place when an older file is opened."""
+    db = tmp_path / "old.db"
+    store = Store(str(db))
+    store.close()
+    with sqlite3.connect(db) as conn:
+        for table, column in (("accounts", "release_fee"), ("numbers", "cooldown_ends_at")):
+            conn.execute("DROP INDEX IF EXISTS numbers_cooldown")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    reopened = Store(str(db))
+    try:
+        columns = {str(row[1]) for row in reopened._conn.execute("PRAGMA table_info(accounts)")}
+        assert "release_fee" in columns
+        columns = {str(row[1]) for row in reopened._conn.execute("PRAGMA table_info(numbers)")}
+        assert "cooldown_ends_at" in columns
+    finally:
+        reopened.close()

@@ -118,7 +118,9 @@ async def test_trunk_and_application_routing(
     await client.numbers.detach_application(e164)
     await client.numbers.assign_trunk(e164, trunk)
     assert (await client.numbers.get(e164)).trunk_group_id == trunk
-    other = (await control.request("POST", "/trunks", {"auth_id": emu.auth_id}))["trunk_group_id"]
+    other = await control.create_trunk(emu.auth_id)
+    assert other in (await control.account(emu.auth_id))["trunk_group_ids"]
+    assert await control.create_application(emu.auth_id)
     with pytest.raises(BadRequest) as refused:
         await client.numbers.assign_trunk(e164, other)
     assert "already assigned to a trunk" in str(refused.value)
@@ -152,8 +154,9 @@ async def test_a_sub_account_routes_only_its_own_numbers(
 
 async def test_health(client: AsyncClient, control: EmulatorControl) -> None:
     e164 = await _buy(client)
-    for body in ({"duration_seconds": 30}, {"duration_seconds": 90}, {"answered": False}):
-        await control.request("POST", f"/numbers/{e164.replace('+', '%2B')}/calls", body)
+    await control.record_call(e164, duration_seconds=30)
+    await control.record_call(e164, duration_seconds=90)
+    await control.record_call(e164, answered=False)
     health = await client.numbers.health(e164, days=3)
     assert health.e164 == e164
     assert health.summary is not None
