@@ -66,7 +66,7 @@ def _api_route(
 _PAGING = ("page", "per_page", "limit", "offset")
 _NUMBER_PATH = ("auth_id", "e164")
 
-API_ROUTES = (
+_OLDER_ROUTES = (
     _api_route(
         "GET",
         _account("/numbers"),
@@ -86,7 +86,7 @@ API_ROUTES = (
             "listInventoryNumbers",
             "List numbers in inventory",
             {"200": Answer("a page of inventory numbers (no owner)", ("NumberPage",))},
-            ("auth_id", *_PAGING, "country", "search"),
+            ("auth_id", *_PAGING, "country", "search", "exclude"),
         ),
     ),
     _api_route(
@@ -111,12 +111,20 @@ API_ROUTES = (
         api.release,
         Operation(
             "releaseNumber",
-            "Release a number back to inventory",
+            "Release a number: pending_release for 24 h (cancellable), then 45 days quarantine",
             {
-                "200": Answer("released (the 200 variant)", ("Message",)),
-                "204": Answer("released"),
+                "200": Answer(
+                    "release initiated (or, the older 200 variant, a message)",
+                    ("ReleaseResult", "Message"),
+                ),
+                "204": Answer("released (the older 204 variant)"),
+                "400": Answer(
+                    "already pending release, or a malformed parameter",
+                    ("ErrorFlat", "ErrorEnvelope"),
+                ),
+                "402": Answer("the release fee exceeds the available balance", ("ErrorEnvelope",)),
             },
-            _NUMBER_PATH,
+            (*_NUMBER_PATH, "immediate"),
         ),
     ),
     _api_route(
@@ -174,6 +182,152 @@ API_ROUTES = (
     ),
 )
 
+_ROUTED = {
+    "204": Answer("done"),
+    "400": Answer(
+        "already on a trunk, on a trunk (an application), not active, or an unknown "
+        "trunk/application; or a malformed parameter",
+        ("ErrorFlat", "ErrorEnvelope"),
+    ),
+    "404": Answer("not a number of this account, or not routed", ("ErrorFlat",)),
+}
+
+API_ROUTES = (
+    *_OLDER_ROUTES,
+    _api_route(
+        "POST",
+        _account("/numbers/{e164}/cancel-release"),
+        api.cancel_release,
+        Operation(
+            "cancelNumberRelease",
+            "Put a pending_release number back to active (the release fee refunded)",
+            {
+                "200": Answer("cancelled", ("ReleaseCancellation",)),
+                "400": Answer(
+                    "not pending release, or a malformed path", ("ErrorOnly", "ErrorEnvelope")
+                ),
+                "403": Answer("another account's number (or path)", ("ErrorOnly", "ErrorFlat")),
+                "404": Answer("number not found (or no such route)", ("ErrorOnly", "ErrorFlat")),
+            },
+            _NUMBER_PATH,
+        ),
+    ),
+    _api_route(
+        "POST",
+        _account("/numbers/{e164}/assign"),
+        api.assign_trunk,
+        Operation(
+            "assignNumberToTrunk",
+            "Route a number to one of the family's SIP trunk groups",
+            _ROUTED,
+            _NUMBER_PATH,
+            body="TrunkAssignRequest",
+        ),
+    ),
+    _api_route(
+        "DELETE",
+        _account("/numbers/{e164}/assign"),
+        api.unassign_trunk,
+        Operation(
+            "unassignNumberFromTrunk",
+            "Take a number off its SIP trunk group",
+            _ROUTED,
+            _NUMBER_PATH,
+        ),
+    ),
+    _api_route(
+        "POST",
+        _account("/numbers/{e164}/application"),
+        api.attach_application,
+        Operation(
+            "attachNumberToApplication",
+            "Route a number to one of the family's applications (not while on a trunk)",
+            {**_ROUTED, "200": Answer("attached", ("Message",))},
+            _NUMBER_PATH,
+            body="ApplicationAttachRequest",
+        ),
+    ),
+    _api_route(
+        "DELETE",
+        _account("/numbers/{e164}/application"),
+        api.detach_application,
+        Operation(
+            "detachNumberFromApplication",
+            "Take a number off its application",
+            {**_ROUTED, "200": Answer("detached", ("Message",))},
+            _NUMBER_PATH,
+        ),
+    ),
+    _api_route(
+        "GET",
+        _account("/numbers/{e164}/health"),
+        api.health,
+        Operation(
+            "getNumberHealth",
+            "A number's health dashboard, built from its recorded calls",
+            {"200": Answer("the dashboard", ("NumberHealth",))},
+            (*_NUMBER_PATH, "granularity", "days"),
+        ),
+    ),
+    _api_route(
+        "GET",
+        _account("/balance/{currency}"),
+        api.balance,
+        Operation(
+            "getBalance",
+            "The path account's balance in a currency",
+            {"200": Answer("the balance", ("Balance",))},
+            ("auth_id", "currency"),
+        ),
+    ),
+    _api_route(
+        "GET",
+        _account("/transactions"),
+        api.transactions,
+        Operation(
+            "listTransactions",
+            "The path account's ledger, newest first (did_rental debits, refunds)",
+            {"200": Answer("a page of transactions", ("TransactionPage", "TransactionPageOlder"))},
+            ("auth_id", *_PAGING),
+        ),
+    ),
+    _api_route(
+        "POST",
+        _accounts("/", slash=True),
+        api.create_subaccount,
+        Operation(
+            "createSubaccount",
+            "Create a sub-account (its token is shown only in this answer)",
+            {"201": Answer("created", ("CreatedSubAccount",))},
+            ("auth_id",),
+            body="SubAccountCreateRequest",
+        ),
+    ),
+    _api_route(
+        "PUT",
+        _accounts("/{sub_auth_id}", slash=False),
+        api.update_subaccount,
+        Operation(
+            "updateSubaccount",
+            "Change a sub-account",
+            {"200": Answer("the sub-account (token redacted)", ("SubAccount",))},
+            ("auth_id", "sub_auth_id"),
+            body="SubAccountUpdateRequest",
+        ),
+    ),
+    _api_route(
+        "DELETE",
+        _accounts("/{sub_auth_id}", slash=False),
+        api.delete_subaccount,
+        Operation(
+            "deleteSubaccount",
+            "Delete a sub-account (its numbers go back to the master, unrouted from its trunks)",
+            {"200": Answer("deleted", ("Message",))},
+            ("auth_id", "sub_auth_id"),
+        ),
+    ),
+)
+
 _CONTROL = "/_emulator"
 CONTROL_ROUTES = tuple(
     Route(method, _CONTROL + path, handler)
@@ -187,6 +341,8 @@ CONTROL_ROUTES = tuple(
         ("POST", "/accounts", control.control_create_account),
         ("GET", "/accounts/{auth_id}", control.control_account),
         ("PATCH", "/accounts/{auth_id}", control.control_update_account),
+        ("POST", "/trunks", control.control_create_trunk),
+        ("POST", "/applications", control.control_create_application),
         ("GET", "/ledger", control.control_ledger),
         ("GET", "/audit", control.control_audit),
         ("GET", "/faults", control.control_get_faults),

@@ -70,12 +70,34 @@ class EmulatorControl:
                 raise EmulatorControlError(response.status, parsed)
             return parsed
 
-    async def record_call(self, e164: str, at: str | None = None) -> dict[str, Any]:
-        """Record a call on a number (``at``: ISO 8601; default the emulator's now)."""
+    async def record_call(
+        self,
+        e164: str,
+        at: str | None = None,
+        *,
+        answered: bool | None = None,
+        duration_seconds: int | None = None,
+    ) -> dict[str, Any]:
+        """Record a call on a number (``at``: ISO 8601; default the emulator's now).
+
+        ``answered`` (default true) and ``duration_seconds`` (default 60) feed
+        the number's health dashboard.
+        """
         quoted = e164.replace("+", "%2B")
-        body = {} if at is None else {"at": at}
+        fields = {"at": at, "answered": answered, "duration_seconds": duration_seconds}
+        body = {key: value for key, value in fields.items() if value is not None}
         result: dict[str, Any] = await self.request("POST", f"/numbers/{quoted}/calls", body)
         return result
+
+    async def create_trunk(self, auth_id: str) -> str:
+        """A new SIP trunk group for ``auth_id``; returns its id (a UUID)."""
+        result = await self.request("POST", "/trunks", {"auth_id": auth_id})
+        return str(result["trunk_group_id"])
+
+    async def create_application(self, auth_id: str) -> str:
+        """A new application for ``auth_id``; returns its id."""
+        result = await self.request("POST", "/applications", {"auth_id": auth_id})
+        return str(result["application_id"])
 
     async def advance_clock(self, seconds: float) -> str:
         """Move the emulator's clock forward; returns the new now (ISO 8601)."""
@@ -98,7 +120,8 @@ class EmulatorControl:
         return result
 
     async def update_account(self, auth_id: str, **changes: Any) -> dict[str, Any]:
-        """Set ``balance``, ``is_admin`` and/or ``enabled`` of an account."""
+        """Set ``balance``, ``credit_limit``, ``credit_limit_type``, ``reserved_funds``,
+        ``release_fee``, ``is_admin`` and/or ``enabled`` of an account."""
         result: dict[str, Any] = await self.request("PATCH", f"/accounts/{auth_id}", changes)
         return result
 
@@ -108,7 +131,8 @@ class EmulatorControl:
         return result
 
     async def ledger(self) -> list[dict[str, Any]]:
-        """One row per debit: ``auth_id``, ``e164``, ``amount``, ``at``."""
+        """One row per debit or refund: ``auth_id``, ``e164``, ``amount``, ``at``, ``type``
+        (``debit``/``refund``), ``reference_type``, ``description``."""
         result = await self.request("GET", "/ledger")
         return list(result["items"])
 

@@ -25,7 +25,7 @@ from ._http import (
 from ._options import parse_amount
 from ._seed import COUNTRIES, generate_numbers, make_auth_id, make_token, make_uuid
 from ._state import EmulatorState, Stats, state_of
-from ._store import AccountNotFound, NumberNotFound
+from ._store import AccountNotFound, NumberNotFound, target_id
 from ._wire import account_to_control
 
 __all__ = [
@@ -35,7 +35,9 @@ __all__ = [
     "control_audit",
     "control_clear_faults",
     "control_create_account",
+    "control_create_application",
     "control_create_numbers",
+    "control_create_trunk",
     "control_get_clock",
     "control_get_faults",
     "control_get_number",
@@ -76,18 +78,31 @@ def _amount(name: str, value: Any) -> Decimal:
 
 
 async def control_record_call(request: web.Request) -> web.Response:
-    """POST /_emulator/numbers/{e164}/calls {"at": ISO-8601 (optional)}"""
+    """POST /_emulator/numbers/{e164}/calls {"at"?, "answered"? (true), "duration_seconds"? (60)}"""
     state = state_of(request)
     e164 = path_e164(request)
-    body = await _body(request, {}, {"at": str})
+    body = await _body(request, {}, {"at": str, "answered": bool, "duration_seconds": int})
+    duration = body.get("duration_seconds")
+    if duration is None:
+        duration = 60
+    if not 0 <= duration <= 86_400:
+        raise InvalidInput("duration_seconds must be an integer from 0 to 86400")
+    answered = body.get("answered") is not False
     at = state.clock.now()
     if body.get("at") is not None:
         try:
             at = check_time(parse_ts(body["at"]), "at")
         except (ValueError, OverflowError) as exc:
             raise InvalidInput(f"at must be an ISO 8601 timestamp ({exc})") from None
-    number = state.store.record_call(e164, at)
-    return json_response({"e164": e164, "last_call_at": number["last_call_at"]})
+    number = state.store.record_call(e164, at, answered=answered, duration_seconds=duration)
+    return json_response(
+        {
+            "e164": e164,
+            "last_call_at": number["last_call_at"],
+            "answered": answered,
+            "duration_seconds": duration if answered else 0,
+        }
+    )
 
 
 def _clock_body(state: EmulatorState) -> dict[str, Any]:
@@ -108,35 +123,83 @@ async def control_advance_clock(request: web.Request) -> web.Response:
     return json_response(_clock_body(state))
 
 
+def _control_account(state: EmulatorState, account: dict[str, Any]) -> dict[str, Any]:
+    store = state.store
+    auth_id = account["auth_id"]
+    return account_to_control(
+        account, store.targets(auth_id, "trunk"), store.targets(auth_id, "application")
+    )
+
+
 async def control_accounts(request: web.Request) -> web.Response:
     """GET /_emulator/accounts"""
-    accounts = state_of(request).store.list_accounts()
-    return json_response({"items": [account_to_control(a) for a in accounts]})
+    state = state_of(request)
+    accounts = state.store.list_accounts()
+    return json_response({"items": [_control_account(state, a) for a in accounts]})
 
 
 async def control_account(request: web.Request) -> web.Response:
     """GET /_emulator/accounts/{auth_id}"""
-    account = state_of(request).store.get_account(request.match_info["auth_id"])
+    state = state_of(request)
+    account = state.store.get_account(request.match_info["auth_id"])
     if account is None:
         raise AccountNotFound("account not found")
-    return json_response(account_to_control(account))
+    return json_response(_control_account(state, account))
+
+
+async def _create_target(request: web.Request, kind: str) -> str:
+    state = state_of(request)
+    body = await _body(request, {"auth_id": str})
+    return state.store.add_target(
+        kind, body["auth_id"], target_id(kind, make_uuid(state.rng)), now=state.clock.now()
+    )
+
+
+async def control_create_trunk(request: web.Request) -> web.Response:
+    """POST /_emulator/trunks {"auth_id"}: a new SIP trunk group for that account"""
+    return json_response({"trunk_group_id": await _create_target(request, "trunk")})
+
+
+async def control_create_application(request: web.Request) -> web.Response:
+    """POST /_emulator/applications {"auth_id"}: a new application for that account"""
+    return json_response({"application_id": await _create_target(request, "application")})
+
+
+_MONEY_FIELDS = ("balance", "credit_limit", "reserved_funds", "release_fee")
 
 
 async def control_update_account(request: web.Request) -> web.Response:
-    """PATCH /_emulator/accounts/{auth_id} {"balance", "is_admin", "enabled"} (any)"""
+    """PATCH /_emulator/accounts/{auth_id} {"balance", "credit_limit", "credit_limit_type",
+    "reserved_funds", "release_fee", "is_admin", "enabled"} (any)"""
     state = state_of(request)
     body = await _body(
-        request, {}, {"balance": (int, Decimal, str), "is_admin": bool, "enabled": bool}
+        request,
+        {},
+        {
+            **dict.fromkeys(_MONEY_FIELDS, (int, Decimal, str)),
+            "credit_limit_type": str,
+            "is_admin": bool,
+            "enabled": bool,
+        },
     )
-    balance = body.get("balance")
+    money = {
+        name: _amount(name, body[name]) for name in _MONEY_FIELDS if body.get(name) is not None
+    }
+    limit_type = body.get("credit_limit_type")
+    if limit_type is not None and limit_type not in ("soft", "hard"):
+        raise InvalidInput("credit_limit_type must be soft or hard")
     account = state.store.update_account(
         request.match_info["auth_id"],
         now=state.clock.now(),
-        balance=None if balance is None else _amount("balance", balance),
+        credit_limit_type=limit_type,
         is_admin=body.get("is_admin"),
         enabled=body.get("enabled"),
+        balance=money.get("balance"),
+        credit_limit=money.get("credit_limit"),
+        reserved_funds=money.get("reserved_funds"),
+        release_fee=money.get("release_fee"),
     )
-    return json_response(account_to_control(account))
+    return json_response(_control_account(state, account))
 
 
 async def control_create_account(request: web.Request) -> web.Response:
@@ -182,7 +245,7 @@ async def control_create_account(request: web.Request) -> web.Response:
         now=state.clock.now(),
         name=name,
     )
-    return json_response(account_to_control(account))
+    return json_response(_control_account(state, account))
 
 
 async def control_ledger(request: web.Request) -> web.Response:
@@ -251,7 +314,9 @@ async def control_create_numbers(request: web.Request) -> web.Response:
 
 async def control_get_number(request: web.Request) -> web.Response:
     """GET /_emulator/numbers/{e164}: the raw stored row."""
-    number = state_of(request).store.get_number(path_e164(request))
+    state = state_of(request)
+    state.store.settle(state.clock.now())
+    number = state.store.get_number(path_e164(request))
     if number is None:
         raise NumberNotFound("number not found")
     return json_response(number)

@@ -44,8 +44,15 @@ class FaultConfig:
     seed: int | None = None
     # Response variants documented by the provider, selectable for SDK tests.
     owner_key: str = "account_id"
-    release_status: int = 204
+    # None: the current API's cooldown release (200 with its body); 204 or 200:
+    # the older answers, the number back in inventory at once.
+    release_status: int | None = None
     purchase_items: bool = False
+    fractional_fees: bool = False
+    missing_capabilities: bool = False
+    provider_ref: bool = False
+    inventory_owner: str | None = ""
+    transactions_envelope: str = "current"
     assign_status: int = 200
     unassign_status: int = 200
 
@@ -101,13 +108,17 @@ def _validated(config: FaultConfig, body: dict[str, Any]) -> FaultConfig:
         elif key == "owner_key":
             new.owner_key = _choice(key, value, ("account_id", "auth_id"))
         elif key == "release_status":
-            new.release_status = _choice(key, value, (204, 200))
+            new.release_status = _choice(key, value, (None, 204, 200))
+        elif key == "inventory_owner":
+            new.inventory_owner = _choice(key, value, ("", None))
+        elif key == "transactions_envelope":
+            new.transactions_envelope = _choice(key, value, ("current", "older"))
         elif key in ("assign_status", "unassign_status"):
             setattr(new, key, _choice(key, value, (200, 204)))
-        elif key == "purchase_items":
+        elif key in ("purchase_items", "fractional_fees", "missing_capabilities", "provider_ref"):
             if not isinstance(value, bool):
-                raise FaultError("purchase_items must be a boolean")
-            new.purchase_items = value
+                raise FaultError(f"{key} must be a boolean")
+            setattr(new, key, value)
     return new
 
 

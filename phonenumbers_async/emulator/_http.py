@@ -30,13 +30,20 @@ from ._state import state_of
 from ._store import (
     AccountExists,
     AccountNotFound,
+    BalanceNotFound,
     BalanceTooLow,
+    CancelAccessDenied,
+    CancelNumberNotFound,
     CoolOffActive,
+    NotPendingRelease,
     NumberAlreadyAssigned,
     NumberNotAssigned,
     NumberNotFound,
     NumberNotInInventory,
     NumberNotOwned,
+    NumberNotRouted,
+    RoutingNumberNotFound,
+    RoutingRefused,
     SubAccountNotFound,
     SubAccountOfAnotherMaster,
 )
@@ -248,6 +255,11 @@ def _invalid_input_answer(request: web.Request, exc: Exception) -> web.Response:
     return response
 
 
+def _error_only(status: int) -> Render:
+    """The cancel-release shape: ``{"error": …}`` alone."""
+    return lambda request, exc: json_response({"error": str(exc)}, status)
+
+
 ERRORS: dict[type[Exception], Render] = {
     InvalidInput: _invalid_input_answer,
     MissingCredentials: _envelope_answer(401),
@@ -265,6 +277,13 @@ ERRORS: dict[type[Exception], Render] = {
     NumberAlreadyAssigned: _flat_answer(409, "already_assigned"),
     NumberNotAssigned: _flat_answer(409, "not_assigned"),
     BalanceTooLow: _balance_answer,
+    BalanceNotFound: _flat_answer(404, "not_found"),
+    RoutingRefused: _flat_answer(400, "invalid request"),
+    RoutingNumberNotFound: _flat_answer(404, "Number not found"),
+    NumberNotRouted: _flat_answer(404, "not_found"),
+    NotPendingRelease: _error_only(400),
+    CancelAccessDenied: _error_only(403),
+    CancelNumberNotFound: _error_only(404),
     CoolOffActive: _cool_off_answer,
 }
 

@@ -51,7 +51,7 @@ class DocumentedRoute(Protocol):
 
 API_PREFIX = "/api"
 # The document's own version: raise it when a route or schema changes.
-DOCUMENT_VERSION = "1.1.0"
+DOCUMENT_VERSION = "1.2.0"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -79,6 +79,7 @@ def _page_schema(items: str, item: str, size: str) -> dict[str, Any]:
 _TIMESTAMP = {"type": "string", "format": "date-time"}
 _MONEY = {"type": "number", "description": "money: an integer or a decimal (100, 1.0)"}
 _E164 = {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$"}
+_KYC_MODE = {"type": ["string", "null"], "enum": ["personal_use", "customer_use", None]}
 
 SCHEMAS: dict[str, Any] = {
     "Capabilities": {
@@ -144,6 +145,25 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "NumberPage": _page_schema("items", "PhoneNumber", "per_page"),
+    "SubAccountUpdateRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 200},
+            "email": {"type": ["string", "null"]},
+            "password": {"type": ["string", "null"]},
+            "kyc_mode": {
+                "type": ["string", "null"],
+                "enum": ["personal_use", "customer_use", None],
+            },
+            "business_type": {"type": ["string", "null"]},
+            "enabled": {"type": ["boolean", "null"]},
+            "phone": {"type": ["string", "null"]},
+            "description": {"type": ["string", "null"]},
+            "rate_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
+            "permissions": {"type": ["object", "null"]},
+        },
+    },
     "PurchaseRequest": {
         "type": "object",
         "required": ["e164"],
@@ -237,6 +257,285 @@ SCHEMAS: dict[str, Any] = {
         "required": ["error", "message"],
         "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
     },
+    "ErrorOnly": {
+        "type": "object",
+        "description": 'The cancel-release errors: {"error": …} alone.',
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+    },
+    "ReleaseResult": {
+        "type": "object",
+        "description": "The current API's release answer (immediate=true: status released).",
+        "required": ["status", "message", "cooldown_ends_at", "release_fee", "cancel_url"],
+        "properties": {
+            "status": {"type": "string", "enum": ["pending_release", "released"]},
+            "message": {"type": "string"},
+            "cooldown_ends_at": _TIMESTAMP,
+            "release_fee": _MONEY,
+            "cancel_url": {"type": "string"},
+            "note": {"type": "string"},
+        },
+    },
+    "ReleaseCancellation": {
+        "type": "object",
+        "required": ["message", "status"],
+        "properties": {
+            "message": {"type": "string"},
+            "status": {"const": "active"},
+            "currency": {"type": "string"},
+            "refund_amount": _MONEY,
+            "refund_status": {"type": "string", "enum": ["success", "failed"]},
+            "refund_error": {"type": "string"},
+        },
+    },
+    "TrunkAssignRequest": {
+        "type": "object",
+        "required": ["trunk_group_id"],
+        "additionalProperties": False,
+        "properties": {
+            "trunk_group_id": {
+                "type": "string",
+                "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+                "-[0-9a-fA-F]{12}$",
+            }
+        },
+    },
+    "ApplicationAttachRequest": {
+        "type": "object",
+        "required": ["application_id"],
+        "additionalProperties": False,
+        "properties": {"application_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}},
+    },
+    "HealthSummary": {
+        "type": "object",
+        "required": [
+            "period_days",
+            "total_calls",
+            "answered_calls",
+            "answer_rate",
+            "total_minutes",
+            "avg_duration",
+        ],
+        "properties": {
+            "period_days": {"type": "integer", "minimum": 1, "maximum": 365},
+            "total_calls": {"type": "integer", "minimum": 0},
+            "answered_calls": {"type": "integer", "minimum": 0},
+            "answer_rate": {"type": "number", "description": "percent"},
+            "total_minutes": {"type": "number"},
+            "avg_duration": {"type": "number", "description": "seconds per answered call"},
+        },
+    },
+    "HealthSnapshot": {
+        "type": "object",
+        "required": [
+            "id",
+            "ts",
+            "total_calls",
+            "answered_calls",
+            "failed_calls",
+            "answer_rate",
+            "total_duration",
+            "avg_duration",
+            "total_minutes",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "ts": _TIMESTAMP,
+            "total_calls": {"type": "integer", "minimum": 0},
+            "answered_calls": {"type": "integer", "minimum": 0},
+            "failed_calls": {"type": "integer", "minimum": 0},
+            "answer_rate": {"type": "number"},
+            "total_duration": {"type": "integer", "minimum": 0},
+            "avg_duration": {"type": "number"},
+            "total_minutes": {"type": "number"},
+        },
+    },
+    "NumberHealth": {
+        "type": "object",
+        "required": [
+            "e164",
+            "status",
+            "usage_status",
+            "is_spam",
+            "granularity",
+            "summary",
+            "snapshots",
+        ],
+        "properties": {
+            "e164": _E164,
+            "status": {"type": "string"},
+            "usage_status": {"type": "string"},
+            "is_spam": {"type": "boolean"},
+            "granularity": {"type": "string", "enum": ["daily", "hourly"]},
+            "summary": _ref("HealthSummary"),
+            "snapshots": {"type": "array", "items": _ref("HealthSnapshot")},
+        },
+    },
+    "Balance": {
+        "type": "object",
+        "required": [
+            "id",
+            "account_id",
+            "currency",
+            "balance",
+            "reserved_funds",
+            "promotional_balance",
+            "promotional_reserved_balance",
+            "available_balance",
+            "credit_limit",
+            "is_postpaid",
+            "credit_limit_type",
+            "low_balance_threshold",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "account_id": {"type": "string"},
+            "currency": {"type": "string"},
+            **{
+                name: _MONEY
+                for name in (
+                    "balance",
+                    "reserved_funds",
+                    "promotional_balance",
+                    "promotional_reserved_balance",
+                    "available_balance",
+                    "credit_limit",
+                    "low_balance_threshold",
+                )
+            },
+            "is_postpaid": {"type": "boolean"},
+            "credit_limit_type": {"type": "string", "enum": ["soft", "hard"]},
+            "status": {"type": "string"},
+            "created_at": _TIMESTAMP,
+            "updated_at": _TIMESTAMP,
+        },
+    },
+    "Transaction": {
+        "type": "object",
+        "description": "The owner is auth_id (the current example) or account_id (older).",
+        "required": [
+            "id",
+            "balance_id",
+            "type",
+            "amount",
+            "currency",
+            "description",
+            "reference",
+            "status",
+            "processed_at",
+            "created_at",
+            "updated_at",
+        ],
+        "anyOf": [{"required": ["auth_id"]}, {"required": ["account_id"]}],
+        "properties": {
+            "id": {"type": "string"},
+            "auth_id": {"type": "string"},
+            "account_id": {"type": "string"},
+            "balance_id": {"type": "string"},
+            "type": {"type": "string", "enum": ["debit", "credit"]},
+            "amount": _MONEY,
+            "currency": {"type": "string"},
+            "description": {"type": "string"},
+            "reference": {"type": "string"},
+            "reference_type": {
+                "type": "string",
+                "enum": ["cdr", "did_rental", "manual_adjustment", "payment", "refund"],
+            },
+            "status": {"type": "string"},
+            "processed_at": _TIMESTAMP,
+            "created_at": _TIMESTAMP,
+            "updated_at": _TIMESTAMP,
+        },
+    },
+    "TransactionPage": {
+        "type": "object",
+        "required": [
+            "auth_id",
+            "total",
+            "page",
+            "per_page",
+            "total_pages",
+            "transactions",
+            "summary",
+        ],
+        "properties": {
+            "auth_id": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total_pages": {"type": "integer", "minimum": 0},
+            "transactions": {"type": "array", "items": _ref("Transaction")},
+            "summary": {
+                "type": "object",
+                "required": ["total_transactions", "total_debit", "total_credit", "net_amount"],
+                "properties": {
+                    "total_transactions": {"type": "integer"},
+                    "total_debit": _MONEY,
+                    "total_credit": _MONEY,
+                    "net_amount": _MONEY,
+                    "by_reference_type": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        },
+    },
+    "TransactionPageOlder": {
+        "type": "object",
+        "description": "The older envelope (the transactions_envelope=older variant).",
+        "required": ["account_id", "count", "limit", "offset", "transactions"],
+        "properties": {
+            "account_id": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1},
+            "offset": {"type": "integer", "minimum": 0},
+            "transactions": {"type": "array", "items": _ref("Transaction")},
+        },
+    },
+    "SubAccountCreateRequest": {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "email": {"type": ["string", "null"]},
+            "password": {"type": ["string", "null"]},
+            "kyc_mode": {
+                "type": ["string", "null"],
+                "enum": ["personal_use", "customer_use", None],
+            },
+            "business_type": {"type": ["string", "null"]},
+            "enabled": {"type": ["boolean", "null"]},
+            "phone": {"type": ["string", "null"]},
+            "description": {"type": ["string", "null"]},
+            "rate_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
+            "permissions": {"type": ["object", "null"]},
+        },
+    },
+    "CreatedSubAccount": {
+        "type": "object",
+        "required": ["message", "sub_account", "auth_credentials", "tokens"],
+        "properties": {
+            "message": {"type": "string"},
+            "sub_account": _ref("SubAccount"),
+            "auth_credentials": {
+                "type": "object",
+                "required": ["auth_id", "auth_token"],
+                "properties": {"auth_id": {"type": "string"}, "auth_token": {"type": "string"}},
+            },
+            "tokens": {
+                "type": "object",
+                "required": ["access_token", "refresh_token", "token_type", "expires_in"],
+                "properties": {
+                    "access_token": {"type": "string"},
+                    "refresh_token": {"type": "string"},
+                    "token_type": {"type": "string"},
+                    "expires_in": {"type": "integer"},
+                },
+            },
+        },
+    },
     "ErrorCoolOff": {
         "type": "object",
         "description": "Error shape 3 (the 15-day cool-off).",
@@ -293,6 +592,26 @@ PARAMETERS: dict[str, Any] = {
     "country": _query("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, "ISO code"),
     "search": _query("search", {"type": "string", "pattern": r"^\+?[0-9]{1,15}$"}, "substring"),
     "force": _query("force", _BOOL, "admin only: unassign during the cool-off"),
+    "immediate": _query("immediate", _BOOL, "skip the 24-hour cancellable window"),
+    "exclude": {
+        **_query(
+            "exclude",
+            {"type": "array", "items": {"type": "string", "pattern": r"^\+?[0-9]{1,15}$"}},
+            "E.164 prefixes to leave out (comma-separated and/or repeated)",
+        ),
+        "style": "form",
+        "explode": True,
+    },
+    "granularity": _query(
+        "granularity", {"type": "string", "enum": ["daily", "hourly"]}, "snapshot width (daily)"
+    ),
+    "days": _query("days", {"type": "integer", "minimum": 1, "maximum": 365}, "period (30)"),
+    "currency": {
+        "name": "currency",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+    },
     "size": _query("size", _SIZE, "page size (25)"),
     "active_only": _query("active_only", _BOOL, "only enabled, active sub-accounts"),
 }
@@ -329,7 +648,7 @@ def _response(answer: Answer) -> dict[str, Any]:
     out: dict[str, Any] = {"description": answer.description}
     if answer.schemas:
         schemas = [_ref(name) for name in answer.schemas]
-        schema = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
+        schema = schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
         out["content"] = {"application/json": {"schema": schema}}
     return out
 

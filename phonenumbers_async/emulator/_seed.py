@@ -30,8 +30,9 @@ __all__ = [
 DEFAULT_BALANCE = Decimal("10000000")
 
 # country -> (weight, [(prefix digits after "+", subscriber digits, region)], setup fees,
-#             monthly fees). Fees are in the account's currency; some are integers,
-#             some decimals, as in the provider's examples.
+#             monthly fees). Fees are whole amounts in the account's currency (the
+#             current schema types them as integers; the fractional_fees variant
+#             renders them with decimals, as the older examples do).
 _Plan = tuple[int, list[tuple[str, int, str]], list[str], list[str]]
 _PLANS: dict[str, _Plan] = {
     "IN": (
@@ -56,26 +57,26 @@ _PLANS: dict[str, _Plan] = {
             ("1512", 7, "TX"),
             ("1206", 7, "WA"),
         ],
-        ["0.0", "0"],
-        ["1.0", "1.5", "85.50"],
+        ["0"],
+        ["1", "2", "85"],
     ),
     "GB": (
         1,
         [("4420", 8, "London"), ("44161", 7, "Manchester"), ("44131", 7, "Edinburgh")],
         ["50"],
-        ["120.75", "99"],
+        ["120", "99"],
     ),
     "AU": (
         1,
         [("612", 8, "NSW"), ("613", 8, "VIC"), ("617", 8, "QLD"), ("618", 8, "WA")],
-        ["75.5", "0"],
-        ["150", "149.99"],
+        ["75", "0"],
+        ["150", "149"],
     ),
     "DE": (
         1,
         [("4930", 8, "Berlin"), ("4989", 7, "Munich"), ("4940", 8, "Hamburg")],
         ["0"],
-        ["99.99", "110"],
+        ["99", "110"],
     ),
 }
 COUNTRIES = tuple(_PLANS)

@@ -12,6 +12,7 @@ import math
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,26 +23,41 @@ from ._auth import Actor
 from ._clock import add_month, format_ts, parse_ts
 
 __all__ = [
+    "COOLDOWN",
     "COOL_OFF",
+    "QUARANTINE",
     "STAMP_COLUMNS",
     "AccountExists",
     "AccountNotFound",
+    "BalanceNotFound",
     "BalanceTooLow",
+    "CancelAccessDenied",
+    "CancelNumberNotFound",
     "CoolOffActive",
+    "NotPendingRelease",
     "NumberAlreadyAssigned",
     "NumberNotAssigned",
     "NumberNotFound",
     "NumberNotInInventory",
     "NumberNotOwned",
+    "NumberNotRouted",
+    "RoutingNumberNotFound",
+    "RoutingRefused",
     "Store",
     "StoreError",
     "SubAccountNotFound",
     "SubAccountOfAnotherMaster",
+    "available_of",
     "cool_off_until",
+    "fixed_ts",
     "number_row_out",
 ]
 
 COOL_OFF = timedelta(days=15)
+# The current API's release: 24 hours pending (cancellable), then 45 days in quarantine.
+COOLDOWN = timedelta(hours=24)
+QUARANTINE = timedelta(days=45)
+_TARGET_NAMESPACE = uuid.UUID("5b0f3a9e-2d6c-4e61-9a57-0c1d8e7f6a42")
 # 2: numbers.family (the owner's master) lets a master's listing use one index range.
 SCHEMA_VERSION = "2"
 # What identifies a version of a number's wire form: every store method that
@@ -122,6 +138,21 @@ CREATE TABLE IF NOT EXISTS ledger (
     currency TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS routing_targets (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    auth_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS routing_targets_owner ON routing_targets(auth_id, kind);
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    e164 TEXT NOT NULL,
+    at TEXT NOT NULL,
+    answered INTEGER NOT NULL,
+    duration_seconds INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_number ON calls(e164, at);
 CREATE TABLE IF NOT EXISTS did_assignment_audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     e164 TEXT NOT NULL,
@@ -176,6 +207,14 @@ _NUMBER_BOOLS = (
 _NUMBER_JSON = ("capabilities", "tags")
 _NUMBER_MONEY = ("setup_fee", "monthly_fee")
 _ACCOUNT_BOOLS = ("is_admin", "email_verified", "enabled", "is_active")
+# The sub-account fields the API's update may change (beside ``enabled``).
+_PROFILE_FIELDS = frozenset({"name", "email", "phone", "description", "permissions", "rate_limit"})
+
+
+def target_id(kind: str, seed: str) -> str:
+    """A reproducible id for an account's first trunk group (a UUID) or application."""
+    value = uuid.uuid5(_TARGET_NAMESPACE, f"{kind}:{seed}")
+    return str(value) if kind == "trunk" else str(value.int % 10**17).rjust(17, "1")
 
 
 class StoreError(Exception):
@@ -226,6 +265,34 @@ class BalanceTooLow(StoreError):
         self.required = required
         self.available = available
         self.currency = currency
+
+
+class RoutingRefused(StoreError):
+    """A routing change the number's state does not allow (400 ``invalid request``)."""
+
+
+class RoutingNumberNotFound(StoreError):
+    """Routing a number the path account does not have (404 ``Number not found``)."""
+
+
+class NumberNotRouted(StoreError):
+    """Unrouting a number that is not on a trunk (or an application)."""
+
+
+class NotPendingRelease(StoreError):
+    """Cancelling the release of a number that is not ``pending_release``."""
+
+
+class CancelAccessDenied(StoreError):
+    """Cancelling the release of another account's number (403 ``access denied``)."""
+
+
+class CancelNumberNotFound(StoreError):
+    """Cancelling the release of an unknown number (404 ``number not found``)."""
+
+
+class BalanceNotFound(StoreError):
+    """The account has no balance in that currency."""
 
 
 class CoolOffActive(StoreError):
@@ -283,11 +350,34 @@ def _number_in(row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(values)
 
 
+_ACCOUNT_MONEY = (
+    "balance",
+    "credit_limit",
+    "reserved_funds",
+    "release_fee",
+    "low_balance_threshold",
+)
+
+
+def fixed_ts(value: datetime) -> str:
+    """A UTC timestamp in one fixed width, so that SQLite compares them as text."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def available_of(account: dict[str, Any]) -> Decimal:
+    """What an account may spend: balance less reservations, plus a soft credit limit."""
+    available: Decimal = account["balance"] - account["reserved_funds"]
+    if account["credit_limit_type"] == "soft":
+        available += account["credit_limit"]
+    return available
+
+
 def _account_out(row: sqlite3.Row) -> dict[str, Any]:
     data = dict(row)
     for key in _ACCOUNT_BOOLS:
         data[key] = bool(data[key])
-    data["balance"] = Decimal(data["balance"])
+    for key in _ACCOUNT_MONEY:
+        data[key] = Decimal(data[key])
     if data["permissions"] is not None:
         data["permissions"] = json.loads(data["permissions"])
     return data
@@ -340,6 +430,7 @@ class Store:
             elif version != SCHEMA_VERSION:
                 raise RuntimeError(f"unsupported emulator database version {version!r}")
             conn.execute("CREATE INDEX IF NOT EXISTS numbers_family ON numbers(family, e164)")
+            _add_columns(conn)
 
     @staticmethod
     def _wait_for(operation: Callable[[], object], seconds: float) -> None:
@@ -473,6 +564,8 @@ class Store:
                     stamp,
                 ),
             )
+            for kind in ("trunk", "application"):
+                self.add_target(kind, auth_id, target_id(kind, api_id), now=now)
             account = self.get_account(auth_id)
         assert account is not None
         return account
@@ -511,19 +604,42 @@ class Store:
         balance: Decimal | None = None,
         is_admin: bool | None = None,
         enabled: bool | None = None,
+        credit_limit: Decimal | None = None,
+        credit_limit_type: str | None = None,
+        reserved_funds: Decimal | None = None,
+        release_fee: Decimal | None = None,
+        profile: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Change an account's balance, admin flag or enabled flag. Raises ``AccountNotFound``."""
+        """Change an account's money settings, flags or (``profile``) sub-account fields.
+
+        Raises ``AccountNotFound``.
+        """
         sets: list[str] = []
         params: list[Any] = []
-        if balance is not None:
-            sets.append("balance = ?")
-            params.append(str(balance))
+        for name, money in (
+            ("balance", balance),
+            ("credit_limit", credit_limit),
+            ("reserved_funds", reserved_funds),
+            ("release_fee", release_fee),
+        ):
+            if money is not None:
+                sets.append(f"{name} = ?")
+                params.append(str(money))
+        if credit_limit_type is not None:
+            sets.append("credit_limit_type = ?")
+            params.append(credit_limit_type)
         if is_admin is not None:
             sets.append("is_admin = ?")
             params.append(int(is_admin))
         if enabled is not None:
             sets.append("enabled = ?, is_active = ?")
             params.extend([int(enabled), int(enabled)])
+        for name, value in (profile or {}).items():
+            assert name in _PROFILE_FIELDS, name
+            sets.append(f"{name} = ?")
+            params.append(
+                json.dumps(value) if name == "permissions" and value is not None else value
+            )
         sets.append("updated_at = ?")
         params.append(format_ts(now))
         with self.transaction() as conn:
@@ -535,6 +651,59 @@ class Store:
             account = self.get_account(auth_id)
         assert account is not None
         return account
+
+    def delete_subaccount(self, sub_auth_id: str, *, master: str, now: datetime) -> None:
+        """Delete a sub-account: its numbers go back to the master, unrouted from its
+        trunks and applications (which go with it). Raises ``SubAccountNotFound``."""
+        stamp = format_ts(now)
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT parent_auth_id FROM accounts WHERE auth_id = ?", (sub_auth_id,)
+            ).fetchone()
+            if row is None or row["parent_auth_id"] != master:
+                raise SubAccountNotFound("sub-account not found")
+            targets = [
+                str(t[0])
+                for t in conn.execute(
+                    "SELECT id FROM routing_targets WHERE auth_id = ?", (sub_auth_id,)
+                )
+            ]
+            for column in ("trunk_group_id", "application_id"):
+                for target in targets:
+                    conn.execute(
+                        f"UPDATE numbers SET {column} = NULL, updated_at = ? WHERE {column} = ?",
+                        (stamp, target),
+                    )
+            conn.execute(
+                "UPDATE numbers SET owner = ?, updated_at = ? WHERE owner = ?",
+                (master, stamp, sub_auth_id),
+            )
+            conn.execute("DELETE FROM routing_targets WHERE auth_id = ?", (sub_auth_id,))
+            conn.execute("DELETE FROM accounts WHERE auth_id = ?", (sub_auth_id,))
+
+    # trunk groups and applications
+
+    def add_target(self, kind: str, auth_id: str, target: str, *, now: datetime) -> str:
+        """Give ``auth_id`` a trunk group or an application. Raises ``AccountNotFound``."""
+        with self.transaction() as conn:
+            if (
+                conn.execute("SELECT 1 FROM accounts WHERE auth_id = ?", (auth_id,)).fetchone()
+                is None
+            ):
+                raise AccountNotFound("account not found")
+            conn.execute(
+                "INSERT INTO routing_targets(id, kind, auth_id, created_at) VALUES (?, ?, ?, ?)",
+                (target, kind, auth_id, format_ts(now)),
+            )
+        return target
+
+    def targets(self, auth_id: str, kind: str) -> list[str]:
+        """An account's trunk group ids (``kind`` ``trunk``) or application ids, oldest first."""
+        rows = self._query(
+            "SELECT id FROM routing_targets WHERE auth_id = ? AND kind = ? ORDER BY rowid",
+            (auth_id, kind),
+        )
+        return [str(row[0]) for row in rows]
 
     # numbers
 
@@ -586,11 +755,23 @@ class Store:
         return self._page(where, params, page, per_page)
 
     def list_inventory(
-        self, *, country: str | None, search: str | None, page: int, per_page: int
+        self,
+        *,
+        country: str | None,
+        search: str | None,
+        page: int,
+        per_page: int,
+        exclude: tuple[str, ...] = (),
     ) -> tuple[list[tuple[Any, ...]], int]:
-        """Numbers in inventory (no owner, active), filtered, ordered by E.164 (stamps)."""
+        """Numbers in inventory (no owner, active), filtered, ordered by E.164 (stamps).
+
+        ``exclude``: E.164 prefixes (``+`` and digits) left out.
+        """
         where = ["owner IS NULL", "status = 'active'"]
         params: list[Any] = []
+        for prefix in exclude:
+            where.append("substr(e164, 1, ?) != ?")
+            params.extend([len(prefix), prefix])
         if country:
             where.append("country = ?")
             params.append(country.upper())
@@ -670,21 +851,24 @@ class Store:
         """
         stamp = format_ts(now)
         with self.transaction() as conn:
+            self._settle(conn, now)
             row = conn.execute(
                 "SELECT * FROM numbers WHERE e164 = ? AND owner IS NULL AND status = 'active'",
                 (e164,),
             ).fetchone()
             if row is None:
                 raise NumberNotInInventory("number not in inventory")
-            account = conn.execute(
-                "SELECT balance, currency FROM accounts WHERE auth_id = ?", (actor.master,)
+            found = conn.execute(
+                "SELECT * FROM accounts WHERE auth_id = ?", (actor.master,)
             ).fetchone()
-            if account is None:
+            if found is None:
                 raise AccountNotFound("paying account not found")
+            account = _account_out(found)
             cost = Decimal(row["setup_fee"]) + Decimal(row["monthly_fee"])
-            balance = Decimal(account["balance"])
-            if balance < cost:
-                raise BalanceTooLow(cost, balance, str(account["currency"]))
+            balance: Decimal = account["balance"]
+            available = available_of(account)
+            if available < cost:
+                raise BalanceTooLow(cost, available, str(account["currency"]))
             conn.execute(
                 "UPDATE numbers SET owner = ?, family = ?, status = 'active',"
                 " source = 'inventory', purchased_at = ?, released_at = NULL, updated_at = ?,"
@@ -703,23 +887,70 @@ class Store:
                 "UPDATE accounts SET balance = ? WHERE auth_id = ?",
                 (str(balance - cost), actor.master),
             )
-            conn.execute(
-                "INSERT INTO ledger(auth_id, e164, amount, currency, at) VALUES (?, ?, ?, ?, ?)",
-                (actor.master, e164, str(cost), row["currency"], stamp),
+            self._ledger(
+                conn,
+                actor.master,
+                e164,
+                cost,
+                row["currency"],
+                stamp,
+                "debit",
+                "did_rental",
+                "number purchase (setup fee and first month)",
             )
             number = self.get_number(e164)
         assert number is not None
         return number
 
-    def release(self, e164: str, *, actor: Actor, now: datetime) -> None:
-        """Return a number to inventory.
+    def _ledger(
+        self,
+        conn: sqlite3.Connection,
+        auth_id: str,
+        e164: str,
+        amount: Decimal,
+        currency: str,
+        stamp: str,
+        kind: str,
+        reference_type: str,
+        description: str,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO ledger(auth_id, e164, amount, currency, at, kind, reference_type,"
+            " description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (auth_id, e164, str(amount), currency, stamp, kind, reference_type, description),
+        )
+
+    def _owned_row(
+        self, conn: sqlite3.Connection, e164: str, actor: Actor, outside: Exception
+    ) -> sqlite3.Row:
+        """The number, if the request may act on it (``outside`` or 403 otherwise)."""
+        row: sqlite3.Row | None = conn.execute(
+            "SELECT * FROM numbers WHERE e164 = ?", (e164,)
+        ).fetchone()
+        if row is None:
+            raise outside
+        actor.check_number(row["owner"], self._subaccounts_of(conn, actor.master), outside)
+        return row
+
+    def release(
+        self, e164: str, *, actor: Actor, now: datetime, mode: str = "inventory"
+    ) -> dict[str, Any]:
+        """Release a number; ``mode`` says how.
+
+        ``inventory`` (the older API): back to inventory at once. ``cooldown``
+        (the current API): ``pending_release`` on the account for 24 hours,
+        cancellable, then 45 days in quarantine. ``immediate``: quarantined at
+        once. The current API debits the paying master's ``release_fee``.
+        Returns ``{"cooldown_ends_at", "release_fee", "currency"}``.
 
         Raises ``NumberNotFound`` (no such number), ``NumberNotOwned`` (outside
-        the family) or ``NumberOfAnotherAccount`` (see ``_auth``).
+        the family), ``NumberOfAnotherAccount`` (see ``_auth``), ``RoutingRefused``
+        (already pending release, without ``immediate``) or ``BalanceTooLow``.
         """
         stamp = format_ts(now)
         with self.transaction() as conn:
-            row = conn.execute("SELECT id, owner FROM numbers WHERE e164 = ?", (e164,)).fetchone()
+            self._settle(conn, now)
+            row = conn.execute("SELECT * FROM numbers WHERE e164 = ?", (e164,)).fetchone()
             if row is None:
                 raise NumberNotFound("number not found")
             actor.check_number(
@@ -727,12 +958,268 @@ class Store:
                 self._subaccounts_of(conn, actor.master),
                 NumberNotOwned("account does not own this number"),
             )
+            fee = Decimal(0)
+            currency = str(row["currency"])
+            if mode == "inventory":
+                conn.execute(
+                    "UPDATE numbers SET owner = NULL, family = NULL, trunk_group_id = NULL,"
+                    " application_id = NULL, status = 'active', released_at = ?, updated_at = ?,"
+                    " last_billing_date = NULL, next_billing_date = NULL,"
+                    " cooldown_ends_at = NULL, quarantine_ends_at = NULL,"
+                    " release_fee_charged = NULL, release_payer = NULL WHERE id = ?",
+                    (stamp, stamp, row["id"]),
+                )
+                return {"cooldown_ends_at": None, "release_fee": fee, "currency": currency}
+            pending = row["status"] == "pending_release"
+            if pending and mode != "immediate":
+                raise RoutingRefused("number is already pending release")
+            if not pending:
+                payer = _account_out(
+                    conn.execute(
+                        "SELECT * FROM accounts WHERE auth_id = ?", (actor.master,)
+                    ).fetchone()
+                )
+                fee = payer["release_fee"]
+                currency = str(payer["currency"])
+                if fee > 0:
+                    available = available_of(payer)
+                    if available < fee:
+                        raise BalanceTooLow(fee, available, currency)
+                    conn.execute(
+                        "UPDATE accounts SET balance = ? WHERE auth_id = ?",
+                        (str(payer["balance"] - fee), actor.master),
+                    )
+                    self._ledger(
+                        conn,
+                        actor.master,
+                        e164,
+                        fee,
+                        currency,
+                        stamp,
+                        "debit",
+                        "did_rental",
+                        "number release fee",
+                    )
+            if mode == "immediate":
+                ends = now
+                conn.execute(
+                    "UPDATE numbers SET owner = NULL, family = NULL, trunk_group_id = NULL,"
+                    " application_id = NULL, status = 'released', released_at = ?, updated_at = ?,"
+                    " last_billing_date = NULL, next_billing_date = NULL, cooldown_ends_at = NULL,"
+                    " quarantine_ends_at = ?, release_fee_charged = NULL, release_payer = NULL"
+                    " WHERE id = ?",
+                    (stamp, stamp, fixed_ts(now + QUARANTINE), row["id"]),
+                )
+            else:
+                ends = now + COOLDOWN
+                conn.execute(
+                    "UPDATE numbers SET trunk_group_id = NULL, application_id = NULL,"
+                    " status = 'pending_release', released_at = ?, updated_at = ?,"
+                    " cooldown_ends_at = ?, release_fee_charged = ?, release_payer = ?"
+                    " WHERE id = ?",
+                    (stamp, stamp, fixed_ts(ends), str(fee), actor.master, row["id"]),
+                )
+            return {"cooldown_ends_at": ends, "release_fee": fee, "currency": currency}
+
+    def cancel_release(self, e164: str, *, actor: Actor, now: datetime) -> dict[str, Any]:
+        """Put a ``pending_release`` number back to ``active``, refunding its release fee.
+
+        Returns ``{"refund_amount", "currency"}``. Raises ``CancelNumberNotFound``,
+        ``CancelAccessDenied`` (another account's number) or ``NotPendingRelease``.
+        """
+        stamp = format_ts(now)
+        with self.transaction() as conn:
+            self._settle(conn, now)
+            row = conn.execute("SELECT * FROM numbers WHERE e164 = ?", (e164,)).fetchone()
+            if row is None:
+                raise CancelNumberNotFound("number not found")
+            subaccounts = self._subaccounts_of(conn, actor.master)
+            if not actor.may_act_on(row["owner"], subaccounts):
+                if row["owner"] is None:
+                    raise CancelNumberNotFound("number not found")
+                raise CancelAccessDenied("access denied")
+            if row["status"] != "pending_release":
+                raise NotPendingRelease("number is not pending release")
+            fee = Decimal(row["release_fee_charged"] or 0)
+            payer = row["release_payer"] or actor.master
+            currency = str(row["currency"])
+            if fee > 0:
+                account = conn.execute(
+                    "SELECT balance, currency FROM accounts WHERE auth_id = ?", (payer,)
+                ).fetchone()
+                if account is not None:
+                    currency = str(account["currency"])
+                    conn.execute(
+                        "UPDATE accounts SET balance = ? WHERE auth_id = ?",
+                        (str(Decimal(account["balance"]) + fee), payer),
+                    )
+                    self._ledger(
+                        conn,
+                        payer,
+                        e164,
+                        fee,
+                        currency,
+                        stamp,
+                        "refund",
+                        "refund",
+                        "number release fee refund (release cancelled)",
+                    )
             conn.execute(
-                "UPDATE numbers SET owner = NULL, family = NULL, trunk_group_id = NULL,"
-                " application_id = NULL, status = 'active', released_at = ?, updated_at = ?,"
-                " last_billing_date = NULL, next_billing_date = NULL WHERE id = ?",
-                (stamp, stamp, row["id"]),
+                "UPDATE numbers SET status = 'active', released_at = NULL, updated_at = ?,"
+                " cooldown_ends_at = NULL, release_fee_charged = NULL, release_payer = NULL"
+                " WHERE id = ?",
+                (stamp, row["id"]),
             )
+            return {"refund_amount": fee, "currency": currency}
+
+    def settle(self, now: datetime) -> None:
+        """Move every number whose cooldown or quarantine has ended on (the lazy clock).
+
+        Two indexed look-ups when nothing is due, so every request may call it.
+        """
+        mark = fixed_ts(now)
+        with self._lock:
+            due = (
+                self._conn.execute(
+                    "SELECT 1 FROM numbers WHERE cooldown_ends_at <= ? LIMIT 1", (mark,)
+                ).fetchone()
+                or self._conn.execute(
+                    "SELECT 1 FROM numbers WHERE quarantine_ends_at <= ? LIMIT 1", (mark,)
+                ).fetchone()
+            )
+        if due:
+            with self.transaction() as conn:
+                self._settle(conn, now)
+
+    def _settle(self, conn: sqlite3.Connection, now: datetime) -> None:
+        mark = fixed_ts(now)
+        for row in conn.execute(
+            "SELECT id, cooldown_ends_at FROM numbers WHERE cooldown_ends_at <= ?", (mark,)
+        ).fetchall():
+            ended = parse_ts(str(row["cooldown_ends_at"]))
+            conn.execute(
+                "UPDATE numbers SET owner = NULL, family = NULL, status = 'released',"
+                " updated_at = ?, last_billing_date = NULL, next_billing_date = NULL,"
+                " cooldown_ends_at = NULL, quarantine_ends_at = ?, release_fee_charged = NULL,"
+                " release_payer = NULL WHERE id = ?",
+                (format_ts(ended), fixed_ts(ended + QUARANTINE), row["id"]),
+            )
+        for row in conn.execute(
+            "SELECT id, quarantine_ends_at FROM numbers WHERE quarantine_ends_at <= ?", (mark,)
+        ).fetchall():
+            ended = parse_ts(str(row["quarantine_ends_at"]))
+            conn.execute(
+                "UPDATE numbers SET status = 'active', updated_at = ?, quarantine_ends_at = NULL"
+                " WHERE id = ?",
+                (format_ts(ended), row["id"]),
+            )
+
+    def route(
+        self,
+        e164: str,
+        *,
+        actor: Actor,
+        now: datetime,
+        trunk: str | None = None,
+        application: str | None = None,
+        unroute: str | None = None,
+    ) -> None:
+        """Assign a trunk, attach an application, or (``unroute`` ``trunk``/``application``)
+        take one off.
+
+        The trunk or application must belong to the account's family. Raises
+        ``RoutingNumberNotFound``, ``NumberOfAnotherAccount``, ``RoutingRefused``
+        (already on a trunk; an application while on a trunk; pending release;
+        an unknown trunk or application) or ``NumberNotRouted``.
+        """
+        stamp = format_ts(now)
+        with self.transaction() as conn:
+            self._settle(conn, now)
+            row = self._owned_row(
+                conn, e164, actor, RoutingNumberNotFound("number not found on this account")
+            )
+            if unroute is not None:
+                column = "trunk_group_id" if unroute == "trunk" else "application_id"
+                if row[column] is None:
+                    what = "a trunk" if unroute == "trunk" else "an application"
+                    raise NumberNotRouted(f"number is not assigned to {what}")
+                conn.execute(
+                    f"UPDATE numbers SET {column} = NULL, updated_at = ? WHERE id = ?",
+                    (stamp, row["id"]),
+                )
+                return
+            if row["status"] != "active":
+                raise RoutingRefused(f"number is {row['status']}")
+            kind, target = ("trunk", trunk) if trunk is not None else ("application", application)
+            family = {actor.master, *self._subaccounts_of(conn, actor.master)}
+            found = conn.execute(
+                "SELECT auth_id FROM routing_targets WHERE id = ? AND kind = ?", (target, kind)
+            ).fetchone()
+            if found is None or found["auth_id"] not in family:
+                what = "trunk group" if kind == "trunk" else "application"
+                raise RoutingRefused(f"{what} {target} not found on this account")
+            if kind == "trunk":
+                if row["trunk_group_id"] is not None:
+                    raise RoutingRefused("This number is already assigned to a trunk.")
+                column = "trunk_group_id"
+            else:
+                if row["trunk_group_id"] is not None:
+                    raise RoutingRefused(
+                        "This number is assigned to a trunk; unassign it from the trunk first."
+                    )
+                column = "application_id"
+            conn.execute(
+                f"UPDATE numbers SET {column} = ?, updated_at = ? WHERE id = ?",
+                (target, stamp, row["id"]),
+            )
+
+    def reachable_number(self, e164: str, *, actor: Actor) -> dict[str, Any]:
+        """A number the request may act on (``NumberNotFound`` or 403 otherwise)."""
+        with self.transaction() as conn:
+            row = self._owned_row(conn, e164, actor, NumberNotFound("number not found"))
+        return number_row_out(row)
+
+    def calls(self, e164: str, since: datetime) -> list[dict[str, Any]]:
+        """The calls recorded for ``e164`` from ``since`` on, oldest first."""
+        rows = self._query(
+            "SELECT at, answered, duration_seconds FROM calls WHERE e164 = ? AND at >= ?"
+            " ORDER BY at",
+            (e164, fixed_ts(since)),
+        )
+        return [
+            {"at": parse_ts(str(r[0])), "answered": bool(r[1]), "duration": int(r[2])} for r in rows
+        ]
+
+    def transactions(
+        self, auth_id: str, *, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of ``auth_id``'s ledger rows (newest first), and their total."""
+        total = int(self._query("SELECT COUNT(*) FROM ledger WHERE auth_id = ?", (auth_id,))[0][0])
+        rows = self._query(
+            "SELECT * FROM ledger WHERE auth_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            (auth_id, limit, offset),
+        )
+        return [{**dict(row), "amount": Decimal(row["amount"])} for row in rows], total
+
+    def ledger_summary(self, auth_id: str) -> list[dict[str, Any]]:
+        """Per reference type: debits, refunds and how many rows (the transactions summary)."""
+        rows = self._query(
+            "SELECT reference_type, kind, amount FROM ledger WHERE auth_id = ?", (auth_id,)
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            entry = out.setdefault(
+                str(row[0]),
+                {
+                    "reference_type": str(row[0]),
+                    "debit": Decimal(0),
+                    "credit": Decimal(0),
+                    "count": 0,
+                },
+            )
+            entry["debit" if row[1] == "debit" else "credit"] += Decimal(row[2])
+            entry["count"] += 1
+        return list(out.values())
 
     def _audit(
         self,
@@ -854,14 +1341,23 @@ class Store:
         assert number is not None
         return number
 
-    def record_call(self, e164: str, at: datetime) -> dict[str, Any]:
-        """Set a number's last call time. Raises ``NumberNotFound``."""
+    def record_call(
+        self, e164: str, at: datetime, *, answered: bool = True, duration_seconds: int = 60
+    ) -> dict[str, Any]:
+        """Record a call: the number's last call time and a row for its health.
+
+        Raises ``NumberNotFound``.
+        """
         with self.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE numbers SET last_call_at = ? WHERE e164 = ?", (format_ts(at), e164)
             )
             if cursor.rowcount == 0:
                 raise NumberNotFound("number not found")
+            conn.execute(
+                "INSERT INTO calls(e164, at, answered, duration_seconds) VALUES (?, ?, ?, ?)",
+                (e164, fixed_ts(at), int(answered), duration_seconds if answered else 0),
+            )
             number = self.get_number(e164)
         assert number is not None
         return number
@@ -871,12 +1367,19 @@ class Store:
     def ledger(self) -> list[dict[str, Any]]:
         """Every debit, oldest first."""
         rows = self._query("SELECT * FROM ledger ORDER BY id")
-        return [{**dict(row), "amount": Decimal(row["amount"])} for row in rows]
+        return [{**_ledger_out(row), "amount": Decimal(row["amount"])} for row in rows]
 
     def audit(self) -> list[dict[str, Any]]:
         """Every ``did_assignment_audit`` row, oldest first."""
         rows = self._query("SELECT * FROM did_assignment_audit ORDER BY id")
         return [{**dict(row), "forced": bool(row["forced"])} for row in rows]
+
+
+def _ledger_out(row: sqlite3.Row) -> dict[str, Any]:
+    """A ledger row for the control API: ``type`` is ``debit`` or ``refund``."""
+    data = dict(row)
+    data["type"] = data.pop("kind")
+    return data
 
 
 def cool_off_until(last_call_at: str) -> datetime:
@@ -923,6 +1426,48 @@ class _Listing:
             ).fetchone()
             self._cursors[offset] = None if row is None else str(row[0])
         return self._cursors[offset]
+
+
+# Columns added after schema 2 (the current API: money settings, the release
+# state machine, typed ledger rows). Added in place to an older database, so
+# the schema version stays 2: every such column is nullable or has a default.
+_ADDED_COLUMNS = {
+    "accounts": (
+        ("credit_limit", "TEXT NOT NULL DEFAULT '0'"),
+        ("credit_limit_type", "TEXT NOT NULL DEFAULT 'hard'"),
+        ("reserved_funds", "TEXT NOT NULL DEFAULT '0'"),
+        ("release_fee", "TEXT NOT NULL DEFAULT '0'"),
+        ("low_balance_threshold", "TEXT NOT NULL DEFAULT '50'"),
+    ),
+    "numbers": (
+        ("cooldown_ends_at", "TEXT"),
+        ("quarantine_ends_at", "TEXT"),
+        ("release_fee_charged", "TEXT"),
+        ("release_payer", "TEXT"),
+    ),
+    "ledger": (
+        ("kind", "TEXT NOT NULL DEFAULT 'debit'"),
+        ("reference_type", "TEXT NOT NULL DEFAULT 'did_rental'"),
+        ("description", "TEXT NOT NULL DEFAULT 'number purchase'"),
+    ),
+}
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, declaration in columns:
+            if name not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+    # Partial indexes: the lazy release clock finds due numbers without a scan.
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS numbers_cooldown ON numbers(cooldown_ends_at)"
+        " WHERE cooldown_ends_at IS NOT NULL"
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS numbers_quarantine ON numbers(quarantine_ends_at)"
+        " WHERE quarantine_ends_at IS NOT NULL"
+    )
 
 
 def _migrate_from_1(conn: sqlite3.Connection) -> None:

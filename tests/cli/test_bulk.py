@@ -205,6 +205,7 @@ def test_release_from_file_with_yes_returns_numbers_to_inventory(
     emu: Emu, cli, tmp_path: Path
 ) -> None:
     """`numbers release --from FILE --yes` releases each number; a foreign one fails: exit 3."""
+    emu.control("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     mine = emu.create_numbers(3, owner=emu.info.auth_id)
     foreign = emu.inventory()[0]["e164"]
     source = tmp_path / "release.txt"

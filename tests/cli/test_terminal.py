@@ -70,6 +70,7 @@ def run_on_terminal(
 
 def test_release_on_a_terminal_asks_then_shows_a_progress_bar(emu: Emu, tmp_path: Path) -> None:
     """Answering y releases the numbers, with a bar counting 2/2 on the terminal."""
+    emu.control("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     numbers = emu.create_numbers(2, owner=emu.info.auth_id)
     code, shown, stdout = run_on_terminal(
         ["numbers", "release", *numbers], env=cli_env(emu.info), cwd=tmp_path, answer="y"

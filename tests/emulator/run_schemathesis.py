@@ -114,6 +114,10 @@ def _config(emu: EmulatorInfo) -> str:
     inventory = _post(control + "/numbers", {"count": 40, "owner": None})["numbers"]
     accounts = [emu.auth_id] + [sub for sub, _ in emu.subaccounts]
     numbers = owned + sub_owned["numbers"] + inventory
+    with urllib.request.urlopen(control + "/accounts", timeout=10) as response:
+        listed = json.loads(response.read())["items"]
+    trunks = [trunk for entry in listed for trunk in entry["trunk_group_ids"]]
+    applications = [app for entry in listed for app in entry["application_ids"]]
     lines = [
         "[dictionaries.accounts]",
         f"values = {json.dumps(accounts)}",
@@ -123,12 +127,21 @@ def _config(emu: EmulatorInfo) -> str:
         f"values = {json.dumps(numbers)}",
         "[dictionaries.inventory]",
         f"values = {json.dumps(inventory)}",
+        "[dictionaries.trunks]",
+        f"values = {json.dumps(trunks)}",
+        "[dictionaries.applications]",
+        f"values = {json.dumps(applications)}",
+        "[dictionaries.currencies]",
+        'values = ["INR", "USD"]',
         "[parameters]",
         '"path.auth_id" = { dictionary = "accounts", probability = 0.9 }',
         '"path.sub_auth_id" = { dictionary = "subaccounts", probability = 0.8 }',
         '"path.e164" = { dictionary = "numbers", probability = 0.8 }',
         '"body.e164" = { dictionary = "inventory", probability = 0.8 }',
         '"body.sub_account_id" = { dictionary = "subaccounts", probability = 0.8 }',
+        '"body.trunk_group_id" = { dictionary = "trunks", probability = 0.8 }',
+        '"body.application_id" = { dictionary = "applications", probability = 0.8 }',
+        '"path.currency" = { dictionary = "currencies", probability = 0.8 }',
     ]
     return "\n".join(lines) + "\n"
 

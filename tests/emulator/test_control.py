@@ -112,7 +112,12 @@ async def test_record_call_shape_and_forms(api: Api) -> None:
     e164 = number["e164"]
     for segment in (e164.replace("+", "%2B"), e164, e164[1:]):
         reply = await api.ok("POST", f"/numbers/{segment}/calls", {"at": "2030-01-02T03:04:05Z"})
-        assert reply == {"e164": e164, "last_call_at": "2030-01-02T03:04:05Z"}
+        assert reply == {
+            "e164": e164,
+            "last_call_at": "2030-01-02T03:04:05Z",
+            "answered": True,
+            "duration_seconds": 60,
+        }
     offset = await api.ok(
         "POST", f"/numbers/{e164[1:]}/calls", {"at": "2030-01-02T05:04:05.5+02:00"}
     )

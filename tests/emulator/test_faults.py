@@ -258,6 +258,7 @@ async def test_faulted_requests_are_counted(api: Api) -> None:
 
 async def test_release_commit_then_drop_sends_no_response(api: Api) -> None:
     """release_fault=commit_then_drop: the server closes the socket without a byte of response."""
+    await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
     await api.ok("POST", "/faults", {"release_fault": "commit_then_drop"})
     path = f"/api/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
@@ -279,6 +280,7 @@ async def test_release_commit_then_drop_sends_no_response(api: Api) -> None:
 
 async def test_release_drop_shows_aiohttps_hidden_retry(api: Api) -> None:
     """After a dropped DELETE aiohttp silently resends it: the client sees only the 403."""
+    await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
     await api.ok("DELETE", "/stats")
     await api.ok("POST", "/faults", {"release_fault": "commit_then_drop", "release_fault_count": 1})

@@ -95,6 +95,7 @@ async def test_random_requests_over_every_route_never_get_a_5xx(api: Api) -> Non
         "auth_id": [api.info.auth_id, api.sub[0], "MA_NOPE", "x", "%00", "SA_" + "9" * 70],
         "e164": [quote(owned["e164"]), owned["e164"][1:], "abc", "%2B0", "1" * 20, "%FF"],
         "sub_auth_id": [api.sub[0], api.sub2[0], "SA_NOPE", "%00"],
+        "currency": ["INR", "USD", "inr", "x", "%00"],
     }
     root = api.info.root_url
     seen_routes: set[str] = set()

@@ -93,6 +93,7 @@ async def test_pages_follow_every_write(filed: tuple[Api, Path]) -> None:
     """Buying, assigning, releasing and a write by another process all show in the next page
     read: the cached page boundaries never outlive a change."""
     api, db = filed
+    await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     path = f"/v1/account/{api.info.auth_id}/inventory/numbers"
     where, params = "owner IS NULL AND status = 'active'", ()
     before, total = await _page(api, path, page="3", per_page="10")

@@ -135,6 +135,7 @@ async def test_concurrent_buyers_from_different_accounts(api: Api) -> None:
 
 async def test_release_returns_the_number_to_inventory(api: Api) -> None:
     """Release clears owner and trunk group, sets released_at, and the number is buyable again."""
+    await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
     reply = await api.call(
         "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
@@ -157,6 +158,7 @@ async def test_release_returns_the_number_to_inventory(api: Api) -> None:
 
 async def test_release_twice_is_403_the_second_time(api: Api) -> None:
     """A second release of the same number is refused: the account no longer owns it."""
+    await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
     path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
     assert (await api.call("DELETE", path)).status == 204

@@ -18,7 +18,8 @@ async def test_release_whose_answer_is_lost_reports_success(
 ) -> None:
     """The emulator releases, then drops or 500s: the SDK reports success; released once."""
     [e164] = await control.create_numbers(1, owner=emu.auth_id)
-    await control.set_faults(release_fault=fault, release_fault_count=1)
+    # The older release (back to inventory at once), selected explicitly.
+    await control.set_faults(release_status=204, release_fault=fault, release_fault_count=1)
     await control.reset_stats()
 
     assert (await client.numbers.release(e164)).status is NumberStatus.RELEASED
@@ -62,7 +63,9 @@ async def test_release_refused_with_a_500_is_checked_then_resent(
 ) -> None:
     """no_commit_then_500: a lookup shows nothing was released, so it is resent, and works."""
     [e164] = await control.create_numbers(1, owner=emu.auth_id)
-    await control.set_faults(release_fault="no_commit_then_500", release_fault_count=1)
+    await control.set_faults(
+        release_status=204, release_fault="no_commit_then_500", release_fault_count=1
+    )  # the older release, selected explicitly
     await control.reset_stats()
     assert (await client.numbers.release(e164)).status is NumberStatus.RELEASED
     assert (await control.number(e164))["owner"] is None
@@ -95,7 +98,9 @@ async def test_master_releasing_a_sub_accounts_number_after_a_500_is_checked_in_
     """no_commit_then_500 on a sub-account's number: still listed for the master, so resent."""
     sub_id, _ = emu.subaccounts[0]
     [e164] = await control.create_numbers(1, owner=sub_id)
-    await control.set_faults(release_fault="no_commit_then_500", release_fault_count=1)
+    await control.set_faults(
+        release_status=204, release_fault="no_commit_then_500", release_fault_count=1
+    )  # the older release, selected explicitly
     released = await client.numbers.release(e164)
     assert released.status is NumberStatus.RELEASED
     assert (await control.number(e164))["owner"] is None
