@@ -285,6 +285,7 @@ def _register_hot_path(
     cls: type[M],
     *,
     aliases: Mapping[str, str] | None = None,
+    empty_means_none: tuple[str, ...] = (),
 ) -> None:
     """A structure hook for the listing hot path, generated once for a dict-backed class.
 
@@ -341,6 +342,9 @@ def _register_hot_path(
         "            extra = __extra({key: values.pop(key) for key in unknown})",
         "    values['extra'] = extra",
     ]
+    for name in empty_means_none:
+        # The strict inventory schema types the owner as a string: "" is no owner.
+        lines += [f"    if values[{name!r}] == '':", f"        values[{name!r}] = None"]
     for field in fields:
         name = field.name
         if name == "extra":
@@ -448,7 +452,9 @@ def make_converter() -> cattrs.Converter:
         Capabilities,
         _Memoized(conv.get_structure_hook(Capabilities), "(*value, *value.values())", limit=256),
     )
-    _register_hot_path(conv, PhoneNumber, aliases={"auth_id": "account_id"})
+    _register_hot_path(
+        conv, PhoneNumber, aliases={"auth_id": "account_id"}, empty_means_none=("account_id",)
+    )
     _register_with_extra(conv, SubAccount)
     conv.register_structure_hook(float, _to_float)
     _register_exact(conv, float | None, _or_none(_to_float))

@@ -106,6 +106,9 @@ def _build() -> Callable[[bytes], NumberPage | None]:
         alias = values.pop("auth_id")
         if values["account_id"] is unset:
             values["account_id"] = alias
+        if values["account_id"] == "":
+            # The strict inventory schema types the owner as a string: "" is no owner.
+            values["account_id"] = None
         for name in ("setup_fee", "monthly_fee"):
             fee = values[name]
             if fee is not None:

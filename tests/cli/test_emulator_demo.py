@@ -64,25 +64,30 @@ def test_emulator_subcommand_bad_flag_exits_2(tmp_path: Path) -> None:
 
 
 def test_demo_walks_through_every_step_and_exits_0(tmp_path: Path) -> None:
-    """`demo` needs no credentials, shows each operation and the cool-off refusal, exits 0."""
+    """`demo` needs no credentials, walks the whole workflow (buy, route, hand over, release
+    with its cooldown, cancel), shows the cool-off refusal, and exits 0."""
     result = run_cli(["demo"], env=cli_env(None), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     steps = [
-        "1. Browse inventory",
-        "2. Purchase +",
-        "3. List the master account's numbers, sub-accounts included",
-        "4. Assign +",
-        "5. Record a call on +",
-        "6. Try to unassign it",
-        "7. Force the unassign as the admin master account",
-        "8. Release +",
+        "1. Check the balance before spending",
+        "2. Browse inventory",
+        "3. Purchase +",
+        "4. Route +",
+        "5. List the master account's numbers, sub-accounts included",
+        "6. Assign +",
+        "7. Record a call on +",
+        "8. Try to unassign it",
+        "9. Force the unassign as the admin master account",
+        "10. Release +",
+        "11. Change of mind: cancel the release",
+        "12. Release +",
     ]
     positions = [out.index(step) for step in steps]
     assert positions == sorted(positions)
     assert "refused: in cool-off until " in out
     assert "(12d 3h)" in out
-    # The emulator's default release is the current API's: the number stays
-    # pending_release for 24 hours, so the demo does not find it in inventory.
-    assert "released, but not listed in inventory" in out
+    assert "trunk_group_id is now " in out
+    assert "pending_release, cancellable until " in out
+    assert "status active" in out
     assert out.rstrip().endswith("Stopped the emulator. Every step succeeded.")

@@ -56,8 +56,8 @@ async def test_inventory_listing_and_filters(client: AsyncClient) -> None:
     everything = [number async for number in client.inventory.iter(per_page=7)]
     assert len(everything) == 40
     assert len({number.e164 for number in everything}) == 40
-    # The emulator's strict default owner is "" (the SDK keeps it as "", not None).
-    assert all(not number.account_id for number in everything)
+    # The emulator's strict default owner is "": the SDK reads it as no owner.
+    assert all(number.account_id is None for number in everything)
     country = everything[0].country
     assert country is not None
     in_country = [number async for number in client.inventory.iter(country=country)]

@@ -308,3 +308,12 @@ def test_timestamps_are_aware_and_keep_their_offset() -> None:
     assert number.last_billing_date == datetime(2026, 3, 25, 6, 58, 38, tzinfo=UTC)
     assert number.updated_at is not None
     assert number.updated_at.microsecond == 796024
+
+
+@pytest.mark.parametrize("owner", ['"account_id": ""', '"account_id": null', '"auth_id": ""', ""])
+@pytest.mark.parametrize("decode", [decode_number_page_general, sansio.decode_number_page])
+def test_an_empty_null_or_missing_owner_is_no_owner(owner: str, decode: Any) -> None:
+    """The strict inventory schema sends ``""`` for no owner; both decoders read it as None."""
+    fields = ", ".join(part for part in (owner, '"e164": "+919876543210"') if part)
+    (number,) = decode(('{"items": [{' + fields + "}]}").encode()).items
+    assert number.account_id is None
