@@ -111,3 +111,20 @@ def test_inventory_exclude_leaves_prefixes_out(emu: Emu, cli) -> None:
     assert listed
     assert not [number for number in listed if number.startswith(prefix)]
     assert len(listed) == len([number for number in every if not number.startswith(prefix)])
+
+
+def test_health_shows_recorded_calls(emu: Emu, cli) -> None:
+    """`numbers health` summarises the calls recorded on the number (JSON: the dashboard)."""
+    [number] = emu.create_numbers(1, owner=emu.info.auth_id)
+    for answered in (True, False):
+        emu.control(
+            "POST",
+            f"/numbers/{number.replace('+', '%2B')}/calls",
+            {"answered": answered, "duration_seconds": 120},
+        )
+    result = cli("--format", "json", "numbers", "health", number, "--days", "7")
+    assert result.returncode == 0, result.stderr
+    [dashboard] = json.loads(result.stdout)
+    assert dashboard["e164"] == number
+    assert dashboard["summary"]["total_calls"] == 2
+    assert dashboard["summary"]["answered_calls"] == 1
