@@ -33,6 +33,7 @@ from ._retry import (
     Unknown,
     Verdict,
     deadline_scope,
+    verify_safely,
 )
 from ._sansio import Request, Response, error_from_response
 from .errors import APIError, OutcomeUnknown, PhoneNumbersError, UnexpectedResponse
@@ -77,15 +78,16 @@ class StateChange(Generic[T]):
     which error answers, after an ambiguous attempt, may be hearing about
     that attempt's own work (a purchase's 404, a release's 403…);
     ``recover`` gives the result of a success whose body could not be read
-    (looking the state up, or knowing what success means); ``unknown`` builds the error for
-    an outcome that could not be established.
+    (looking the state up, or knowing what success means); ``unknown``
+    builds the error for an outcome that could not be established.
+    ``subject`` names what the change acts on (a number, a sub-account).
     """
 
     def __init__(
         self,
         *,
         operation: str,
-        e164: str,
+        subject: str,
         request: Request,
         read: Callable[[Response], T],
         check: Callable[[], Awaitable[Verdict]],
@@ -94,13 +96,13 @@ class StateChange(Generic[T]):
         unknown: Callable[[PhoneNumbersError], OutcomeUnknown] | None = None,
     ) -> None:
         self.operation = operation
-        self.e164 = e164
+        self.subject = subject
         self.request = request
         self.read = read
         self.check = check
         self.own_effect = own_effect
         self.recover = recover
-        self.unknown = unknown or (lambda cause: OutcomeUnknown(operation, e164, cause))
+        self.unknown = unknown or (lambda cause: OutcomeUnknown(operation, subject, cause))
 
     # The Settle hooks the retry loop calls.
 
@@ -133,7 +135,7 @@ async def _conclude(change: StateChange[T], result: SendResult) -> T:
             logger.warning(
                 "%s of %s succeeded but its answer was unreadable: %s",
                 change.operation,
-                change.e164,
+                change.subject,
                 exc,
             )
             return await change.recover(exc)
@@ -147,7 +149,7 @@ async def _conclude(change: StateChange[T], result: SendResult) -> T:
         failure = error_from_response(response, attempts=result.attempts)
     verdict = result.verdict
     if isinstance(verdict, Done):
-        logger.info("%s of %s: an earlier attempt had done it", change.operation, change.e164)
+        logger.info("%s of %s: an earlier attempt had done it", change.operation, change.subject)
         return verdict.value  # type: ignore[no-any-return]  # Done[T] for this change
     if isinstance(verdict, Failed):
         raise verdict.error from failure
@@ -157,7 +159,7 @@ async def _conclude(change: StateChange[T], result: SendResult) -> T:
     if result.in_flight:
         # An attempt may still be under way at the server: the state seen so
         # far may still change, so look once more before reporting.
-        last_look = await _checked(change)
+        last_look = await verify_safely(change)
         if isinstance(last_look, Done):
             return last_look.value  # type: ignore[no-any-return]  # Done[T] for this change
         raise change.unknown(failure) from failure
@@ -165,10 +167,3 @@ async def _conclude(change: StateChange[T], result: SendResult) -> T:
         # No answer, some attempt may have landed, nothing was checked.
         raise change.unknown(failure) from failure
     raise failure
-
-
-async def _checked(change: StateChange[T]) -> Verdict:
-    try:
-        return await change.verify()
-    except PhoneNumbersError as exc:
-        return Unknown(f"checking the outcome failed: {exc}")

@@ -50,6 +50,7 @@ __all__ = [
     "deadline_scope",
     "remaining_time",
     "send_with_retries",
+    "verify_safely",
 ]
 
 T = TypeVar("T")
@@ -299,7 +300,7 @@ async def send_with_retries(
             if not policy.may_resend_after_transport_error(idempotency, this_sent):
                 if settle is None or not this_sent:
                     return SendResult(None, number, ambiguous, in_flight, verdict, exc)
-                verdict = await _verify(settle)
+                verdict = await verify_safely(settle)
                 if not isinstance(verdict, NotDone):
                     return SendResult(None, number, ambiguous, in_flight, verdict, exc)
         except UnexpectedResponse as exc:
@@ -313,7 +314,7 @@ async def send_with_retries(
             ambiguous = True
             if settle is None:
                 return SendResult(None, number, ambiguous, in_flight, verdict, exc)
-            verdict = await _verify(settle)
+            verdict = await verify_safely(settle)
             if not isinstance(verdict, NotDone):
                 return SendResult(None, number, ambiguous, in_flight, verdict, exc)
         else:
@@ -326,7 +327,7 @@ async def send_with_retries(
             retry_after = response.retry_after
             if outcome is Outcome.DECLINED:
                 if settle is not None and ambiguous and settle.may_be_own_effect(error):
-                    verdict = await _verify(settle)
+                    verdict = await verify_safely(settle)
                     return SendResult(response, number, ambiguous, in_flight, verdict)
                 return SendResult(response, number, ambiguous, in_flight, verdict)
             if outcome is Outcome.AMBIGUOUS:
@@ -335,7 +336,7 @@ async def send_with_retries(
             if not policy.may_resend_status(idempotency, response.status):
                 if settle is None or outcome is not Outcome.AMBIGUOUS:
                     return SendResult(response, number, ambiguous, in_flight, verdict)
-                verdict = await _verify(settle)
+                verdict = await verify_safely(settle)
                 if not isinstance(verdict, NotDone):
                     return SendResult(response, number, ambiguous, in_flight, verdict)
         # Another attempt, if the budget and the deadline allow it.
@@ -369,7 +370,7 @@ def _deadline_exceeded(error: RequestTimeout) -> DeadlineExceeded:
     return replacement
 
 
-async def _verify(settle: Settle) -> Verdict:
+async def verify_safely(settle: Settle) -> Verdict:
     """The settle hook's verdict; a check that fails itself leaves the outcome unknown."""
     try:
         return await settle.verify()

@@ -372,7 +372,7 @@ class Numbers(Resource):
             self._client,
             StateChange(
                 operation="purchase",
-                e164=e164,
+                subject=e164,
                 request=request,
                 read=read,
                 check=check,
@@ -435,7 +435,7 @@ class Numbers(Resource):
             self._client,
             StateChange(
                 operation="release",
-                e164=e164,
+                subject=e164,
                 request=request,
                 read=lambda response: decode_release(response.status, response.body),
                 check=check,
@@ -473,7 +473,7 @@ class Numbers(Resource):
             self._client,
             StateChange(
                 operation="cancel-release",
-                e164=e164,
+                subject=e164,
                 request=request,
                 read=lambda response: decode_cancellation(response.body),
                 check=check,
@@ -558,7 +558,7 @@ class Numbers(Resource):
             self._client,
             StateChange(
                 operation=operation,
-                e164=e164,
+                subject=e164,
                 request=request,
                 read=lambda _: None,
                 check=lambda: self._routing_state(e164, account, done_when, done=None),

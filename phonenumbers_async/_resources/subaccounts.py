@@ -208,7 +208,7 @@ class SubAccounts(Resource):
             self._client,
             StateChange(
                 operation="create",
-                e164=name,
+                subject=name,
                 request=request,
                 read=lambda response: decode_created_subaccount(response.body),
                 check=check,
@@ -245,7 +245,7 @@ class SubAccounts(Resource):
             self._client,
             StateChange(
                 operation="update",
-                e164=sub_auth_id,
+                subject=sub_auth_id,
                 request=request,
                 read=lambda response: decode_subaccount(response.body),
                 check=check,
@@ -274,7 +274,7 @@ class SubAccounts(Resource):
             self._client,
             StateChange(
                 operation="delete",
-                e164=sub_auth_id,
+                subject=sub_auth_id,
                 request=request,
                 read=lambda _: None,
                 check=check,
@@ -299,7 +299,7 @@ class SubAccounts(Resource):
             self._client,
             StateChange(
                 operation="assign",
-                e164=e164,
+                subject=e164,
                 request=request,
                 read=lambda _: None,
                 check=lambda: self._held_by(sub_account_id, e164),
@@ -336,7 +336,7 @@ class SubAccounts(Resource):
             self._client,
             StateChange(
                 operation="unassign",
-                e164=e164,
+                subject=e164,
                 request=request,
                 read=lambda _: None,
                 check=lambda: self._held_by(self._client.auth_id, e164),
