@@ -352,7 +352,13 @@ def decode_transaction_page(body: bytes, page: int = 1, per_page: int = 50) -> P
 
 def decode_created_subaccount(body: bytes) -> CreatedSubAccount:
     """Read the answer to a sub-account creation; its token is kept apart from the model."""
-    raw = _decode_answer(body)
+    try:
+        raw = _decode_answer(body)
+    except errors.UnexpectedResponse as exc:
+        # The body holds the new token: neither the error nor its cause may carry it.
+        raise errors.UnexpectedResponse(
+            "unexpected response: the creation answer is not JSON", status=exc.status
+        ) from None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("sub_account"), Mapping):
         raise errors.UnexpectedResponse(
             "unexpected response: no sub_account in the creation answer",

@@ -82,13 +82,14 @@ def check_exclude(exclude: object) -> tuple[str, ...]:
 
 
 def check_trunk_group_id(trunk_group_id: object) -> str:
-    """Return ``trunk_group_id`` if it is a UUID (a SIP trunk group's id)."""
+    """Return ``trunk_group_id`` (lower-cased) if it is a UUID (a SIP trunk group's id)."""
     if not isinstance(trunk_group_id, str) or not _UUID.fullmatch(trunk_group_id):
         raise ValidationError(
             f"{trunk_group_id!r} is not a trunk group id: expected a UUID such as "
             "'3f1c2a4e-8b7d-4c1e-9a2f-5d6e7f8a9b0c'"
         )
-    return trunk_group_id
+    # A UUID's canonical text is lower case; servers store and show it so.
+    return trunk_group_id.lower()
 
 
 def check_text(value: object, name: str, *, max_length: int = 255) -> str:

@@ -413,7 +413,9 @@ class Numbers(Resource):
             owned = await find_owned(self._client, e164, account, family=True)
             if owned.number is not None:
                 status = owned.number.status
-                if status is not None and status.value in _RELEASED_STATUSES:
+                # An immediate release leaves the account at once: still listed,
+                # even as pending release, means it was not done.
+                if not immediate and status is not None and status.value in _RELEASED_STATUSES:
                     return Done(Release(status=status))
                 return NotDone()
             if not owned.exact:
@@ -576,7 +578,8 @@ class Numbers(Resource):
         done: object,
     ) -> Verdict:
         """Done (with ``done``) when the account's number ``e164`` shows ``done_when``."""
-        owned = await find_owned(self._client, e164, account)
+        # The whole family: a master may route its sub-accounts' numbers.
+        owned = await find_owned(self._client, e164, account, family=True)
         if owned.number is not None:
             return Done(done) if done_when(owned.number) else NotDone()
         return NotDone() if owned.exact else Unknown("the lookup was not exact")

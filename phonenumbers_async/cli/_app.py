@@ -580,8 +580,10 @@ def _bulk(
     if not yes:
         _confirm_release([item.e164 for item in items])
     cwd = Path.cwd()
+    # An immediate release is another job than a cancellable one: its own journal.
+    job_name = f"{operation}-immediate" if immediate else operation
     journal_path = journal_path or default_journal_path(
-        operation, source, [item.e164 for item in items], cwd
+        job_name, source, [item.e164 for item in items], cwd
     )
     results_path = results_path or default_results_path(operation, cwd)
     journal = Journal.open(
@@ -1055,8 +1057,9 @@ def subaccounts_create(
     )
     out = settings.output()
     out.warn("the auth token below is shown only this once: store it in your secret manager now")
+    token = created.auth_token or "(the server sent none: reset it before use)"
     out.record(
-        f"created {created.auth_id} ({name}); auth token: {created.auth_token}",
+        f"created {created.auth_id} ({name}); auth token: {token}",
         {"auth_id": created.auth_id, "name": name, "auth_token": cell(created.auth_token)},
     )
     return EXIT_OK

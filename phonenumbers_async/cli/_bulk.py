@@ -389,7 +389,10 @@ class BulkJob:
         todo: list[tuple[Item, bool]] = []
         for item in items:
             entry = self._journal.get(item.e164)
-            if entry is not None and entry.done:
+            if entry is not None and entry.done and self._revocable(entry.outcome):
+                # A pending release can be cancelled since: check the account again.
+                todo.append((item, True))
+            elif entry is not None and entry.done:
                 result = Result(item.e164, entry.outcome, cost=entry.cost, earlier=True)
                 by_number[item.e164] = result
                 self._results.write(result)
@@ -467,6 +470,10 @@ class BulkJob:
         else:
             self._journal.failed(e164, result.outcome, result.error)
         return result
+
+    def _revocable(self, outcome: str) -> bool:
+        """Whether an earlier run's "done" may have been undone since (a cancelled release)."""
+        return self._operation == "release" and outcome == "pending-release"
 
     def _reconcile(self, e164: str, owned: dict[str, PhoneNumber]) -> Result | None:
         """What an earlier attempt without a clear answer achieved, or None to act now."""

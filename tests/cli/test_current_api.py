@@ -128,3 +128,14 @@ def test_health_shows_recorded_calls(emu: Emu, cli) -> None:
     assert dashboard["e164"] == number
     assert dashboard["summary"]["total_calls"] == 2
     assert dashboard["summary"]["answered_calls"] == 1
+
+
+def test_a_release_cancelled_since_is_released_again_not_skipped(emu: Emu, cli) -> None:
+    """release, cancel-release, release: the journal's "pending" is checked, and it is redone."""
+    [number] = emu.create_numbers(1, owner=emu.info.auth_id)
+    assert cli("numbers", "release", number, "--yes").returncode == 0
+    assert cli("numbers", "cancel-release", number).returncode == 0
+    again = cli("numbers", "release", number, "--yes")
+    assert again.returncode == 0, again.stderr
+    listed = emu.api(f"/v1/account/{emu.info.auth_id}/numbers", {"search": number})
+    assert listed["items"][0]["status"] == "pending_release"

@@ -363,3 +363,73 @@ async def test_bad_input_is_refused_before_any_request(call: Any) -> None:
         with pytest.raises(ValidationError):
             await call(client)
     assert script.requests == []
+
+
+# -- review regressions ------------------------------------------------------------
+
+
+async def test_a_trunk_id_in_upper_case_is_sent_and_compared_in_canonical_case() -> None:
+    """An upper-case UUID is sent lower-cased, so a retried assign recognises its own trunk."""
+    script = Script(
+        _json(500, {}),
+        _owned(),
+        _sample(400, "error.trunk.already-assigned.json"),
+        _owned(trunk_group_id=TRUNK),
+    )
+    async with _client(script) as client:
+        assert await client.numbers.assign_trunk(E164, TRUNK.upper()) is None
+    assert json.loads(script.requests[0].body or b"") == {"trunk_group_id": TRUNK}
+
+
+async def test_routing_checks_look_at_the_whole_family() -> None:
+    """A master may route a sub-account's number: its check lists sub-accounts' numbers too."""
+    script = Script(
+        _json(500, {}),
+        _json(
+            200,
+            {
+                "items": [{"e164": E164, "account_id": "SA_CHILD", "trunk_group_id": TRUNK}],
+                "page": 1,
+                "per_page": 100,
+                "total": 1,
+            },
+        ),
+    )
+    async with _client(script) as client:
+        assert await client.numbers.assign_trunk(E164, TRUNK) is None
+    assert "include_subaccounts" not in script.requests[1].url
+
+
+async def test_an_immediate_release_of_a_pending_number_is_not_done_while_still_listed() -> None:
+    """500 to ``immediate=True``, the number still listed as pending: resent, not assumed."""
+    script = Script(
+        _json(500, {}),
+        _owned(status="pending_release"),
+        _sample(200, "release.pending.json"),
+    )
+    async with _client(script) as client:
+        await client.numbers.release(E164, immediate=True)
+    assert [request.method for request in script.requests] == ["DELETE", "GET", "DELETE"]
+
+
+def test_an_unreadable_creation_answer_never_carries_the_new_token() -> None:
+    """A cut-off creation answer: the error, its body and its cause hold no token."""
+    from phonenumbers_async._sansio import decode_created_subaccount
+    from phonenumbers_async.errors import UnexpectedResponse
+
+    body = b'{"sub_account": {"auth_id": "SA_X"}, "auth_credentials": {"auth_token": "SECRET-T'
+    with pytest.raises(UnexpectedResponse) as caught:
+        decode_created_subaccount(body)
+    error = caught.value
+    assert "SECRET" not in str(error)
+    assert "SECRET" not in repr(error.body)
+    assert error.__cause__ is None
+
+
+async def test_an_update_to_customer_use_may_rely_on_the_existing_email() -> None:
+    """Only a creation needs an email with ``customer_use``; an update is sent."""
+    sub = json.loads(sample_bytes("sub-accounts.json"))["sub_accounts"][1]
+    script = Script(_json(200, sub))
+    async with _client(script) as client:
+        await client.subaccounts.update("SA_YYYYYYYY", kyc_mode="customer_use")
+    assert json.loads(script.requests[0].body or b"") == {"kyc_mode": "customer_use"}
