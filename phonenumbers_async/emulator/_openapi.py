@@ -81,6 +81,19 @@ _MONEY = {"type": "number", "description": "money: an integer or a decimal (100,
 _E164 = {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$"}
 _KYC_MODE = {"type": ["string", "null"], "enum": ["personal_use", "customer_use", None]}
 
+# The optional fields of a sub-account, as creation and update take them.
+_SUB_ACCOUNT_FIELDS: dict[str, Any] = {
+    "email": {"type": ["string", "null"]},
+    "password": {"type": ["string", "null"]},
+    "kyc_mode": _KYC_MODE,
+    "business_type": {"type": ["string", "null"]},
+    "enabled": {"type": ["boolean", "null"]},
+    "phone": {"type": ["string", "null"]},
+    "description": {"type": ["string", "null"]},
+    "rate_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
+    "permissions": {"type": ["object", "null"]},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Capabilities": {
         "type": "object",
@@ -150,18 +163,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 200},
-            "email": {"type": ["string", "null"]},
-            "password": {"type": ["string", "null"]},
-            "kyc_mode": {
-                "type": ["string", "null"],
-                "enum": ["personal_use", "customer_use", None],
-            },
-            "business_type": {"type": ["string", "null"]},
-            "enabled": {"type": ["boolean", "null"]},
-            "phone": {"type": ["string", "null"]},
-            "description": {"type": ["string", "null"]},
-            "rate_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
-            "permissions": {"type": ["object", "null"]},
+            **_SUB_ACCOUNT_FIELDS,
         },
     },
     "PurchaseRequest": {
@@ -499,18 +501,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "email": {"type": ["string", "null"]},
-            "password": {"type": ["string", "null"]},
-            "kyc_mode": {
-                "type": ["string", "null"],
-                "enum": ["personal_use", "customer_use", None],
-            },
-            "business_type": {"type": ["string", "null"]},
-            "enabled": {"type": ["boolean", "null"]},
-            "phone": {"type": ["string", "null"]},
-            "description": {"type": ["string", "null"]},
-            "rate_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
-            "permissions": {"type": ["object", "null"]},
+            **_SUB_ACCOUNT_FIELDS,
         },
     },
     "CreatedSubAccount": {
