@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from phonenumbers_async.cli import _app
+from phonenumbers_async.cli import _app, _context
 
 from ._helpers import Emu, cli_env, run_cli
 
@@ -136,7 +136,7 @@ def test_unexpected_error_is_one_line_with_a_hint(
     def broken(self: object, **_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(_app.Settings, "client", broken)
+    monkeypatch.setattr(_context.Settings, "client", broken)
     assert _app.run(["--auth-id", "MA_X1", "--auth-token", "t", "inventory", "list"]) == 1
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [
