@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from anyio.from_thread import start_blocking_portal
 from multidict import CIMultiDict
@@ -48,6 +48,15 @@ CALLS = 2_000
 REPETITIONS = 5
 ITERATION_RUNS = 15
 TARGET_RATIO = 0.8
+#: A balance answer shaped as the provider's recorded one.
+BALANCE_BODY = (
+    b'{"id": "aabbccdd-1234-5678-90ab-cdef12345678", "account_id": "MA_XXXXXXXX",'
+    b' "currency": "INR", "balance": 23906.83, "reserved_funds": 0,'
+    b' "promotional_balance": 0, "promotional_reserved_balance": 0,'
+    b' "available_balance": 23906.83, "credit_limit": 1000, "is_postpaid": true,'
+    b' "credit_limit_type": "soft", "low_balance_threshold": 50, "status": "active",'
+    b' "created_at": "2026-01-19T18:39:15.050543Z", "updated_at": "2026-05-11T06:59:32.802705Z"}'
+)
 
 
 class CannedTransport:
@@ -75,25 +84,41 @@ def _best_mean(call: Callable[[], object], number: int) -> float:
     return best
 
 
-def _async_per_call(make: Callable[[], AsyncClient], number: int) -> float:
+async def _list_one(client: AsyncClient) -> object:
+    return await client.numbers.list(per_page=1)
+
+
+async def _balance(client: AsyncClient) -> object:
+    return await client.account.balance()
+
+
+def _async_per_call(
+    make: Callable[[], AsyncClient],
+    number: int,
+    call: Callable[[AsyncClient], Awaitable[object]] = _list_one,
+) -> float:
     async def measure() -> float:
         async with make() as client:
-            await client.numbers.list(per_page=1)  # warm-up: session, caches
+            await call(client)  # warm-up: session, caches
             best = float("inf")
             for _ in range(REPETITIONS):
                 started = time.perf_counter()
                 for _ in range(number):
-                    await client.numbers.list(per_page=1)
+                    await call(client)
                 best = min(best, (time.perf_counter() - started) / number)
             return best
 
     return asyncio.run(measure())
 
 
-def _sync_per_call(make: Callable[[], Client], number: int) -> float:
+def _sync_per_call(
+    make: Callable[[], Client],
+    number: int,
+    call: Callable[[Client], object] = lambda client: client.numbers.list(per_page=1),
+) -> float:
     with make() as client:
-        client.numbers.list(per_page=1)
-        return _best_mean(lambda: client.numbers.list(per_page=1), number)
+        call(client)
+        return _best_mean(lambda: call(client), number)
 
 
 def _portal_round_trip(number: int) -> float:
@@ -134,6 +159,22 @@ def _per_call_rows(base_url: str) -> list[tuple[str, str]]:
                 f"facade adds {(sync_seconds - async_seconds) * 1e6:.0f} µs",
             )
         )
+    balance_body = BALANCE_BODY
+    async_seconds = _async_per_call(
+        lambda: AsyncClient(MASTER, TOKEN, transport=CannedTransport(balance_body)), CALLS, _balance
+    )
+    sync_seconds = _sync_per_call(
+        lambda: Client(MASTER, TOKEN, transport=CannedTransport(balance_body)),
+        CALLS,
+        lambda client: client.account.balance(),
+    )
+    rows.append(
+        (
+            "per call, account.balance(), fake transport (canned bytes, no network)",
+            f"async {async_seconds * 1e6:.0f} µs, sync {sync_seconds * 1e6:.0f} µs: "
+            f"facade adds {(sync_seconds - async_seconds) * 1e6:.0f} µs",
+        )
+    )
     rows.append(
         (
             "for scale: one bare anyio portal.call of a no-op coroutine",

@@ -18,9 +18,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from . import errors
     from ._client import AsyncClient
-    from ._config import ClientConfig
+    from ._config import CallOptions, ClientConfig, ClientOptions
     from ._convert import converter
-    from ._facade import Client
     from ._models import (
         Balance,
         Capabilities,
@@ -36,9 +35,11 @@ if TYPE_CHECKING:
         SubAccount,
         Transaction,
     )
+    from ._raw import RawResponse
     from ._resources.subaccounts import SubAccountChanges, SubAccountFields
     from ._retry import RetryPolicy
     from ._sansio import Response
+    from ._sync._client import Client
     from ._transport import AiohttpTransport, HTTPRequest, MockTransport, Timeouts, Transport
     from .errors import (
         APIError,
@@ -73,9 +74,12 @@ if TYPE_CHECKING:
 _HOMES: dict[str, str] = {
     "errors": ".errors",
     "AsyncClient": "._client",
+    "CallOptions": "._config",
     "ClientConfig": "._config",
+    "ClientOptions": "._config",
     "converter": "._convert",
-    "Client": "._facade",
+    "Client": "._sync._client",
+    "RawResponse": "._raw",
     **{
         name: "._models"
         for name in (
@@ -143,10 +147,12 @@ __all__ = [
     "AuthenticationFailed",
     "BadRequest",
     "Balance",
+    "CallOptions",
     "Capabilities",
     "Client",
     "ClientClosedError",
     "ClientConfig",
+    "ClientOptions",
     "ConfigurationError",
     "Conflict",
     "CoolOffInEffect",
@@ -171,6 +177,7 @@ __all__ = [
     "PhoneNumbersError",
     "PurchaseOutcomeUnknown",
     "RateLimited",
+    "RawResponse",
     "Release",
     "ReleaseCancellation",
     "RequestTimeout",

@@ -8,19 +8,20 @@ transport and rate limiter, and the one retry loop of ``_retry``.
 from __future__ import annotations
 
 import logging
+import time
 from types import TracebackType
-from typing import Any, Unpack
+from typing import Unpack
 
 import aiohttp
 
-from ._config import CallOptions, ClientConfig, SettingsView
+from ._config import CallOptions, ClientConfig, ClientOptions, SettingsView
 from ._ratelimit import RateLimiter
+from ._raw import Exchange, raw_recorder
 from ._resources.account import Account
 from ._resources.inventory import Inventory
 from ._resources.numbers import Numbers
 from ._resources.subaccounts import SubAccounts
 from ._retry import (
-    RetryPolicy,
     SendResult,
     Settle,
     deadline_scope,
@@ -93,8 +94,9 @@ class Sender(SettingsView):
                 elapsed,
             )
 
+        started = time.perf_counter()
         with deadline_scope(config.deadline):
-            return await send_with_retries(
+            result = await send_with_retries(
                 attempt,
                 idempotency=request.idempotency,
                 policy=config.retry_policy,
@@ -102,6 +104,18 @@ class Sender(SettingsView):
                 settle=settle,
                 on_attempt=log,
             )
+        exchanges = raw_recorder()  # for with_raw_response; None, and nothing to do, otherwise
+        if exchanges is not None and result.response is not None:
+            exchanges.append(
+                Exchange(
+                    request.method,
+                    url,
+                    result.response,
+                    result.attempts,
+                    time.perf_counter() - started,
+                )
+            )
+        return result
 
     async def call(self, request: Request) -> Response:
         """Send ``request``; its 2xx answer, or the typed error for what came instead."""
@@ -112,6 +126,16 @@ class Sender(SettingsView):
         if not response.ok:
             raise error_from_response(response, attempts=result.attempts)
         return response
+
+
+def _sender(
+    config: ClientConfig, transport: Transport | None, session: aiohttp.ClientSession | None
+) -> Sender:
+    resolved: Transport = transport or AiohttpTransport(
+        session, connection_limit=max(100, 2 * config.max_concurrency)
+    )
+    limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
+    return Sender(config, resolved, limiter)
 
 
 class AsyncClient(SettingsView):
@@ -129,74 +153,78 @@ class AsyncClient(SettingsView):
     release and its cancellation, routing to a trunk or an application,
     health), ``inventory`` (numbers on sale), ``subaccounts`` (their
     lifecycle, and handing numbers to them) and ``account`` (balance and
-    transactions).
+    transactions). Each has ``with_raw_response``: the same calls, returning
+    a :class:`RawResponse` (status, headers, request id, elapsed, attempts;
+    ``.parse()`` gives the model).
 
-    ``timeout`` is seconds for one attempt, ``connect_timeout`` for
-    establishing a connection, ``deadline`` seconds for a whole call
+    The options (:class:`ClientOptions`, shared with the sync ``Client``):
+    ``base_url``; ``timeout`` seconds for one attempt (30), ``connect_timeout``
+    for establishing a connection (10), ``deadline`` seconds for a whole call
     (retries, ``Retry-After`` waits and reconciliation checks included);
     ``max_retries`` bounds resends (0: none; when left out,
     ``retry_policy.max_retries``, by default 3); ``max_concurrency`` bounds
-    the pages a listing fetches at once; ``rate_limit`` (requests per
+    the pages a listing fetches at once (8); ``rate_limit`` (requests per
     second) spaces out every request of this client; ``max_response_bytes``
-    bounds a response body as it is read. Every setting is checked here, and
-    a bad one raises :class:`ConfigurationError`. :meth:`with_options` gives
-    a copy with other settings for some calls.
+    bounds a response body as it is read; ``session``, ``transport``,
+    ``retry_policy``, ``allow_http``; ``extra_headers`` and ``extra_query``
+    added to every request. Every setting is checked here, and a bad one
+    raises :class:`ConfigurationError`. :meth:`with_options` gives a copy
+    with other settings for some calls.
     """
 
     def __init__(
         self,
         auth_id: str | None = None,
         auth_token: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = 30.0,
-        connect_timeout: float | None = 10.0,
-        deadline: float | None = None,
-        max_retries: int | None = None,
-        max_concurrency: int = 8,
-        rate_limit: float | None = None,
-        max_response_bytes: int | None = None,
-        session: aiohttp.ClientSession | None = None,
-        transport: Transport | None = None,
-        retry_policy: RetryPolicy | None = None,
-        allow_http: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
+        session = options.get("session")
+        transport = options.get("transport")
         if session is not None and transport is not None:
             raise ConfigurationError(
                 "pass session= or transport=, not both: a transport brings its own connections"
             )
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ConfigurationError(f"session must be an aiohttp.ClientSession, not {session!r}")
-        sizes: dict[str, Any] = {}
-        if max_response_bytes is not None:
-            sizes["max_response_bytes"] = max_response_bytes
-        config = ClientConfig.resolve(
-            auth_id=auth_id,
-            auth_token=auth_token,
-            base_url=base_url,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            allow_http=allow_http,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            deadline=deadline,
-            max_concurrency=max_concurrency,
-            rate_limit=rate_limit,
-            **sizes,
-        )
-        resolved_transport: Transport = transport or AiohttpTransport(
-            session, connection_limit=max(100, 2 * config.max_concurrency)
-        )
-        limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
-        self._setup(Sender(config, resolved_transport, limiter), owns_transport=True)
+        config = ClientConfig.from_options(auth_id, auth_token, options)
+        self._setup(_sender(config, transport, session), owns_transport=True)
+
+    @classmethod
+    def _from_config(cls, config: ClientConfig, transport: Transport | None) -> AsyncClient:
+        """A client for settings already resolved (the sync ``Client`` builds its own so)."""
+        client = object.__new__(cls)
+        client._setup(_sender(config, transport, None), owns_transport=True)
+        return client
 
     def _setup(self, sender: Sender, *, owns_transport: bool) -> None:
         self._sender = sender
         self._owns_transport = owns_transport
-        self.numbers = Numbers(sender)
-        self.inventory = Inventory(sender)
-        self.subaccounts = SubAccounts(sender)
-        self.account = Account(sender)
+        self._numbers = Numbers(sender)
+        self._inventory = Inventory(sender)
+        self._subaccounts = SubAccounts(sender)
+        self._account = Account(sender)
+
+    # -- resources (properties, so that help() and dir() list them) -------
+
+    @property
+    def numbers(self) -> Numbers:
+        """The account's numbers: list, get, purchase, release, routing, health."""
+        return self._numbers
+
+    @property
+    def inventory(self) -> Inventory:
+        """Numbers on sale: list, iterate, check one."""
+        return self._inventory
+
+    @property
+    def subaccounts(self) -> SubAccounts:
+        """Sub-accounts: their lifecycle, and handing numbers to them."""
+        return self._subaccounts
+
+    @property
+    def account(self) -> Account:
+        """The account's money: balance and transactions."""
+        return self._account
 
     # -- settings --------------------------------------------------------
 

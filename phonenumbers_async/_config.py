@@ -12,7 +12,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
 import attrs
@@ -23,12 +23,18 @@ from ._transport import Timeouts
 from ._validation import check_auth_id
 from .errors import ConfigurationError, ValidationError
 
+if TYPE_CHECKING:
+    import aiohttp
+
+    from ._transport import Transport
+
 __all__ = [
     "AUTH_HEADERS",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "CallOptions",
     "ClientConfig",
+    "ClientOptions",
     "SettingsView",
     "check_base_url",
 ]
@@ -94,6 +100,61 @@ class CallOptions(TypedDict, total=False):
 
 
 CALL_OPTION_NAMES = frozenset(CallOptions.__annotations__)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The options of ``AsyncClient(...)`` and ``Client(...)``: one definition for both.
+
+    Each is optional; left out, it takes the default given here.
+
+    * ``base_url`` (``VOBIZ_BASE_URL``, else ``https://api.vobiz.ai/api``).
+    * ``timeout`` seconds for one attempt (30.0; None: no bound), and
+      ``connect_timeout`` for establishing a connection (10.0).
+    * ``deadline`` seconds for a whole call, retries, ``Retry-After`` waits
+      and reconciliation checks included (None: bounded by the attempts only).
+    * ``max_retries`` resends (0: none; None: ``retry_policy.max_retries``,
+      by default 3), ``retry_policy`` the :class:`RetryPolicy` (the default one).
+    * ``max_concurrency`` pages a listing fetches at once (8).
+    * ``rate_limit`` requests per second for every request of the client (None: no limit).
+    * ``max_response_bytes`` bounds a response body as it is read (8 MiB).
+    * ``session`` an aiohttp session to use and leave open (``AsyncClient``
+      only: the sync ``Client`` runs its own event loop, which a session
+      cannot cross), or ``transport``, anything with the ``Transport`` methods
+      (``MockTransport`` for one), closed with the client.
+    * ``allow_http`` lets plain http reach a host that is not loopback (False).
+    * ``extra_headers`` and ``extra_query`` are added to every request (never
+      replacing the authentication headers: setting one is a ConfigurationError).
+    """
+
+    base_url: str | None
+    timeout: float | None
+    connect_timeout: float | None
+    deadline: float | None
+    max_retries: int | None
+    max_concurrency: int
+    rate_limit: float | None
+    max_response_bytes: int | None
+    session: aiohttp.ClientSession | None
+    transport: Transport | None
+    retry_policy: RetryPolicy | None
+    allow_http: bool
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, str] | None
+
+
+CLIENT_OPTION_NAMES = frozenset(ClientOptions.__annotations__)
+# Options that are objects to use, not settings of the configuration.
+_CONNECTION_OPTIONS = frozenset({"session", "transport"})
+
+
+def check_option_names(options: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    """Refuse a misspelt option as a normal signature would: a TypeError naming it."""
+    unknown = set(options) - allowed
+    if unknown:
+        raise TypeError(
+            f"{where} got unexpected option(s): {', '.join(sorted(unknown))}; "
+            f"the options are {', '.join(sorted(allowed))}"
+        )
 
 
 # Validators ---------------------------------------------------------------
@@ -278,6 +339,31 @@ class ClientConfig:
             auth_token=auth_token,
             base_url=base_url,
             retry_policy=policy,
+            **settings,
+        )
+
+    @classmethod
+    def from_options(
+        cls, auth_id: str | None, auth_token: str | None, options: Mapping[str, Any]
+    ) -> ClientConfig:
+        """The configuration ``AsyncClient(auth_id, auth_token, **options)`` resolves to.
+
+        ``session`` and ``transport`` are not settings and are left for the caller.
+        """
+        check_option_names(options, CLIENT_OPTION_NAMES, "the client")
+        settings = {
+            name: value
+            for name, value in options.items()
+            if name not in _CONNECTION_OPTIONS
+            # None means "the default" for these two, which the fields do not take.
+            and not (name in {"max_response_bytes", "max_retries", "base_url"} and value is None)
+        }
+        return cls.resolve(
+            auth_id=auth_id,
+            auth_token=auth_token,
+            base_url=settings.pop("base_url", None),
+            max_retries=settings.pop("max_retries", None),
+            retry_policy=settings.pop("retry_policy", None),
             **settings,
         )
 

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from .._models import Page
 from .._paging import PageReader, iterate_pages
+from .._raw import RawResponseView
 from .._reconcile import Requester
 from .._validation import check_auth_id, check_concurrency, check_page, check_per_page
 
@@ -18,6 +19,16 @@ class Resource:
 
     def __init__(self, client: Requester) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> RawResponseView:
+        """The same calls, each returning a :class:`RawResponse` instead of the model.
+
+        ``raw = await client.numbers.with_raw_response.list()``: ``raw.status``,
+        ``raw.headers``, ``raw.request_id``, ``raw.elapsed``, ``raw.attempts``,
+        and ``raw.parse()`` for the page. Listings that stream have no raw form.
+        """
+        return RawResponseView(self)
 
     def _account(self, auth_id: str | None) -> str:
         """The Auth ID for the path: the given one (checked) or the client's own."""

@@ -4,10 +4,13 @@ calling convention over both clients."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import threading
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from phonenumbers_async import AsyncClient, Client
@@ -106,3 +109,35 @@ def async_api(client: AsyncClient, runner: asyncio.Runner) -> Api:
         return runner.run(call(method, args, kwargs))
 
     return Api("async", client, run)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATOR = ROOT / "tools" / "gen_sync.py"
+
+
+def generator() -> ModuleType:
+    """``tools/gen_sync.py``, imported as a module."""
+    spec = importlib.util.spec_from_file_location("gen_sync", GENERATOR)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def regenerated_resources() -> ModuleType:
+    """The sync resources as ``tools/gen_sync.py`` writes them now, loaded as a module.
+
+    For tests that add a method to an async resource: rerunning the
+    generator is all it takes for the sync side to have it.
+    """
+    source = generator().render()
+    module = ModuleType("phonenumbers_async._sync._regenerated")
+    module.__package__ = "phonenumbers_async._sync"
+    exec(compile(source, "<regenerated sync resources>", "exec"), module.__dict__)
+    return module
+
+
+def regenerated(client: Client, class_name: str) -> Any:
+    """The regenerated sync resource ``class_name`` (``SyncInventory``…) of ``client``."""
+    return getattr(regenerated_resources(), class_name)(client)

@@ -1,9 +1,8 @@
-"""The Client's event-loop thread: started once, shared by threads, refused inside a loop,
-and gone after close."""
+"""The Client's event-loop thread: started once, shared by threads, usable from a thread that
+runs a loop, refused only inside its own, and gone after close."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import inspect
 import threading
@@ -20,7 +19,11 @@ from phonenumbers_async import (
     ClientClosedError,
     ConfigurationError,
     EventLoopError,
+    HTTPRequest,
+    MockTransport,
     PhoneNumbersError,
+    Response,
+    TransportError,
 )
 from phonenumbers_async.emulator import EmulatorInfo
 
@@ -173,35 +176,34 @@ def test_one_client_used_from_eight_threads(client: Client, control: Control) ->
     assert len(portal_threads()) == 1
 
 
-async def test_calls_from_a_running_event_loop_raise(client: Client) -> None:
-    """Inside a running loop every call raises EventLoopError pointing to AsyncClient."""
-    # Looking methods up needs no loop (so ``asyncio.to_thread(client.numbers.list)`` works).
-    calls: list[Callable[[], object]] = [
-        client.numbers.list,
-        client.inventory.list,
-        client.numbers.iter,
-        client.__enter__,
-    ]
-    for call in calls:
-        with pytest.raises(EventLoopError, match="AsyncClient") as caught:
-            call()
-        assert isinstance(caught.value, PhoneNumbersError)
-        assert isinstance(caught.value, RuntimeError)
+async def test_calls_from_a_thread_running_an_event_loop_work(client: Client) -> None:
+    """In a running loop (a notebook cell) calls, iteration and ``with`` work, blocking it."""
+    assert client.numbers.list().total == OWNED
+    assert len(list(client.numbers.iter(per_page=10))) == OWNED
+    with client:
+        assert client.inventory.list(per_page=1).total is not None
     assert portal_threads() == []
 
 
-async def test_a_started_client_still_refuses_a_running_loop(client: Client) -> None:
-    """Offloaded to a worker thread a Client works; called in the loop itself it refuses."""
-    assert (await asyncio.to_thread(client.numbers.list)).total == OWNED
-    numbers = await asyncio.to_thread(client.numbers.iter, per_page=10)
-    await asyncio.to_thread(next, numbers)
-    with pytest.raises(EventLoopError):
+def test_a_call_from_the_clients_own_loop_thread_is_refused(emu: EmulatorInfo) -> None:
+    """A transport that calls its own Client back would deadlock: EventLoopError, naming
+    AsyncClient, reaches the caller instead."""
+    inner: list[BaseException] = []
+
+    def handler(request: HTTPRequest) -> Response:
+        try:
+            client.account.balance()
+        except EventLoopError as exc:
+            inner.append(exc)
+        raise TransportError("refused by the test", maybe_sent=False)
+
+    client = Client("MA_X1", "token", transport=MockTransport(handler), max_retries=0)
+    with pytest.raises(TransportError):
         client.numbers.list()
-    # The rest of the page in hand needs no loop; the next page does.
-    with pytest.raises(EventLoopError):
-        list(numbers)
-    # Closing is allowed: it blocks this loop only briefly and never deadlocks.
     client.close()
+    assert len(inner) == 1
+    assert "AsyncClient" in str(inner[0])
+    assert isinstance(inner[0], PhoneNumbersError)
     assert portal_threads() == []
 
 

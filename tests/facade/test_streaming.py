@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from phonenumbers_async import Client, ClientClosedError, NotFound, Page, PhoneNumber, _facade
-from phonenumbers_async._facade import _Runner
+from phonenumbers_async import Client, ClientClosedError, NotFound, Page, PhoneNumber
 from phonenumbers_async._resources.inventory import Inventory
+from phonenumbers_async._sync._loop import LoopThread
+from phonenumbers_async._sync._pages import AHEAD
 
-from ._helpers import Control
+from ._helpers import Control, regenerated
 from .conftest import OWNED
 
 PER_PAGE = 10  # OWNED numbers make 5 pages
@@ -54,7 +55,7 @@ def test_the_first_item_arrives_while_later_pages_are_held_back(
     client: Client, gated_listing: _Gate
 ) -> None:
     """The first item comes as soon as page 1 exists; page 2 has not even been produced."""
-    inventory: Any = client.inventory
+    inventory: Any = regenerated(client, "SyncInventory")
     items = inventory.gated(pages=3)
     with ThreadPoolExecutor(1) as pool:  # waiting for page 2 would hang: fail instead
         assert pool.submit(next, items).result(timeout=5) == 1
@@ -69,17 +70,17 @@ def test_iteration_makes_no_round_trip_per_page_or_item(
 ) -> None:
     """50 numbers in 5 pages take two blocking calls into the loop (start, pump), not 5 or 50."""
     calls: list[str] = []
-    original = _Runner.call
+    original = LoopThread.call
 
-    def counting(self: _Runner, func: Callable[..., Any], *args: Any) -> Any:
+    def counting(self: LoopThread, func: Callable[..., Any], *args: Any) -> Any:
         calls.append(func.__name__)
         return original(self, func, *args)
 
     client.inventory.list()  # starts the loop, outside the count
-    monkeypatch.setattr(_Runner, "call", counting)
+    monkeypatch.setattr(LoopThread, "call", counting)
     assert len(list(client.numbers.iter(per_page=PER_PAGE))) == OWNED
     # The pages themselves are handed over by the pump, without a round trip each.
-    assert calls == ["_invoke", "_start_pump"]
+    assert calls == ["_open", "start_pump"]
 
 
 def _stop_by_break(numbers: Iterator[PhoneNumber], skip: int) -> None:
@@ -293,7 +294,7 @@ def ready_listing(monkeypatch: pytest.MonkeyPatch) -> _Produced:
 
 def test_ready_pages_are_handed_over_in_order(client: Client, ready_listing: _Produced) -> None:
     """Pages that need no waiting all arrive, in order."""
-    inventory: Any = client.inventory
+    inventory: Any = regenerated(client, "SyncInventory")
     assert list(inventory.ready(pages=20)) == list(range(1, 41))
     assert ready_listing.count == 20
 
@@ -301,18 +302,18 @@ def test_ready_pages_are_handed_over_in_order(client: Client, ready_listing: _Pr
 def test_a_slow_consumer_holds_a_bounded_number_of_pages(
     client: Client, ready_listing: _Produced
 ) -> None:
-    """However slow the consumer, the pump runs at most ``_AHEAD`` pages ahead of it."""
-    inventory: Any = client.inventory
+    """However slow the consumer, the pump runs at most ``AHEAD`` pages ahead of it."""
+    inventory: Any = regenerated(client, "SyncInventory")
     items = inventory.ready(pages=50)
     assert [next(items) for _ in range(3)] == [1, 2, 3]  # reading on into page 2
     # Give the pump every chance to run ahead (it needs no network here).
     for _ in range(200):
-        if ready_listing.count >= 2 + _facade._AHEAD:
+        if ready_listing.count >= 2 + AHEAD:
             break
         threading.Event().wait(0.01)
     threading.Event().wait(0.05)
     # Pages 1 and 2 (taken), and the pages waiting for the consumer.
-    assert ready_listing.count == 2 + _facade._AHEAD
+    assert ready_listing.count == 2 + AHEAD
     assert list(items) == list(range(4, 101))
 
 
@@ -320,7 +321,7 @@ def test_a_consumer_that_stops_on_the_first_page_causes_no_run_ahead(
     client: Client, ready_listing: _Produced
 ) -> None:
     """Reading one page and stopping produces that page only: the pump waits to be asked."""
-    inventory: Any = client.inventory
+    inventory: Any = regenerated(client, "SyncInventory")
     items = inventory.ready(pages=50)
     assert next(items) == 1
     threading.Event().wait(0.05)  # time the pump would use to run ahead, if it did
@@ -342,7 +343,7 @@ def test_stopping_after_the_first_item_fetched_only_the_prefetch_window(
 
 def test_an_error_comes_after_the_pages_before_it(client: Client, ready_listing: _Produced) -> None:
     """A listing failing after some pages delivers every earlier item, then raises."""
-    inventory: Any = client.inventory
+    inventory: Any = regenerated(client, "SyncInventory")
     seen: list[int] = []
     with pytest.raises(NotFound):
         seen.extend(inventory.ready(pages=3, fail=True))  # keeps what came before the error
@@ -377,7 +378,7 @@ def failing_listing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("failing_listing")
 def test_a_listing_that_fails_to_close_raises_to_whoever_stops_it(client: Client) -> None:
     """Its error reaches close(), and nothing is logged as never retrieved."""
-    inventory: Any = client.inventory
+    inventory: Any = regenerated(client, "SyncInventory")
     items = inventory.failing(how="cleanup")
     assert next(items) == 1
     with pytest.raises(RuntimeError, match="cleanup failed"):
@@ -390,7 +391,7 @@ def test_a_listing_cancelled_from_inside_is_not_reported_as_a_closed_client(
     client: Client,
 ) -> None:
     """Its own CancelledError comes after the pages before it; the client stays open."""
-    inventory: Any = client.inventory
+    inventory: Any = regenerated(client, "SyncInventory")
     seen: list[int] = []
     with pytest.raises(asyncio.CancelledError):
         seen.extend(inventory.failing(how="cancelled"))

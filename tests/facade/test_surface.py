@@ -1,13 +1,14 @@
-"""One implementation: the sync surface is the async one, found generically and typed by a
-generated file that must stay current."""
+"""One implementation, two surfaces: the sync client and resources are the async ones, generated
+by a tool whose output must stay current, and they are compared whole here."""
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
+import pydoc
+import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,70 +16,127 @@ import pytest
 from phonenumbers_async import AsyncClient, Client, Page
 from phonenumbers_async._resources._base import Resource
 from phonenumbers_async._resources.inventory import Inventory
+from phonenumbers_async._sync import _resources as generated
 
-from ._helpers import Control
+from ._helpers import GENERATOR, ROOT, Control, generator, regenerated
 from .conftest import OWNED
 
-ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = ROOT / "tools" / "gen_facade_types.py"
-GENERATED = ROOT / "phonenumbers_async" / "_facade_types.py"
+RESOURCES = ["numbers", "inventory", "subaccounts", "account"]
+# The one public difference between the clients: how they are closed.
+ASYNC_ONLY = {"aclose"}
+SYNC_ONLY = {"close"}
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_facade_types", GENERATOR)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _public(target: object) -> set[str]:
+    return {name for name in dir(target) if not name.startswith("_")}
 
 
-def _resources(client: AsyncClient) -> dict[str, Resource]:
-    return {name: value for name, value in vars(client).items() if isinstance(value, Resource)}
+def _sync_text(text: str) -> str:
+    """An async annotation or docstring as the sync side writes it."""
+    text = re.sub(r"\bAsync(Iterator|Iterable|Generator)\b", "Iterator", text)
+    return text.replace("``async for``", "``for``")
 
 
-def _public_methods(resource: object) -> list[str]:
-    return sorted(
-        name
-        for name in dir(resource)
-        if not name.startswith("_") and callable(getattr(resource, name))
+def _methods(resource_class: type[Any]) -> dict[str, Any]:
+    return {
+        name: getattr(resource_class, name)
+        for name in dir(resource_class)
+        if not name.startswith("_") and inspect.isfunction(getattr(resource_class, name))
+    }
+
+
+def _async_resources() -> dict[str, type[Resource]]:
+    client = AsyncClient("MA_SURFACE", "token")
+    return {name: type(getattr(client, name)) for name in RESOURCES}
+
+
+def test_the_generated_sync_resources_are_current() -> None:
+    """``python tools/gen_sync.py --check`` passes: the checked-in file is what it writes."""
+    completed = subprocess.run(
+        [sys.executable, str(GENERATOR), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
-def test_generated_types_are_current() -> None:
-    """``_facade_types.py`` is what ``tools/gen_facade_types.py`` writes for today's resources."""
-    expected = _generator().render()
-    assert GENERATED.read_text(encoding="utf-8") == expected, (
-        "phonenumbers_async/_facade_types.py is stale: run python tools/gen_facade_types.py"
+def test_the_check_fails_on_a_stale_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The staleness check is not a formality: a file that differs makes it exit 1."""
+    tool = generator()
+    monkeypatch.setattr(tool, "render", lambda: "# something else\n")
+    assert tool.main(["--check"]) == 1
+    assert "stale" in capsys.readouterr().out
+
+
+def test_client_and_async_client_have_the_same_surface() -> None:
+    """Same public names (``close`` for ``aclose``), same constructor, same ``with_options``."""
+    assert _public(Client) - SYNC_ONLY == _public(AsyncClient) - ASYNC_ONLY
+    assert inspect.signature(Client) == inspect.signature(AsyncClient)
+    sync_options = inspect.signature(Client.with_options)
+    async_options = inspect.signature(AsyncClient.with_options)
+    assert sync_options.parameters == async_options.parameters
+    assert (sync_options.return_annotation, async_options.return_annotation) == (
+        "Client",
+        "AsyncClient",
     )
+    for name in ("auth_id", "base_url", "max_concurrency", "retry_policy", "deadline", "config"):
+        assert isinstance(getattr(Client, name), property)
+        assert getattr(Client, name).__doc__ == getattr(AsyncClient, name).__doc__
 
 
-def test_generated_protocols_declare_every_async_method() -> None:
-    """Each generated protocol has exactly the public methods of its async resource."""
-    from phonenumbers_async import _facade_types
+def test_every_sync_resource_matches_its_async_resource_whole() -> None:
+    """Each resource: the same methods, parameters, defaults, annotations (async → sync) and
+    docstrings; and ``with_raw_response`` has every coroutine method, returning RawResponse."""
+    for attribute, async_class in _async_resources().items():
+        sync_class = type(getattr(Client("MA_SURFACE", "token"), attribute))
+        assert sync_class is getattr(generated, "Sync" + async_class.__name__)
+        async_methods = _methods(async_class)
+        sync_methods = _methods(sync_class)
+        assert sorted(sync_methods) == sorted(async_methods)
+        assert "with_raw_response" in _public(sync_class)
+        assert "with_raw_response" in _public(async_class)
+        raw_class = inspect.signature(sync_class.with_raw_response.fget).return_annotation
+        raw_methods = _methods(getattr(generated, raw_class))
+        coroutines = {n for n, f in async_methods.items() if inspect.iscoroutinefunction(f)}
+        assert set(raw_methods) == coroutines
+        for name, async_method in async_methods.items():
+            async_signature = inspect.signature(async_method)
+            sync_signature = inspect.signature(sync_methods[name])
+            assert sync_signature.parameters == async_signature.parameters, name
+            returns = async_signature.return_annotation
+            assert sync_signature.return_annotation == _sync_text(returns), name
+            assert sync_methods[name].__doc__ == _sync_text(async_method.__doc__ or ""), name
+            if name in coroutines:
+                raw_signature = inspect.signature(raw_methods[name])
+                assert raw_signature.parameters == async_signature.parameters
+                assert raw_signature.return_annotation == f"RawResponse[{returns}]"
 
-    resources = _resources(AsyncClient("MA_SURFACE", "token"))
-    assert set(_facade_types.SyncResources.__annotations__) == set(resources)
-    for resource in resources.values():
-        protocol = getattr(_facade_types, "Sync" + type(resource).__name__)
-        declared = sorted(name for name in vars(protocol) if not name.startswith("_"))
-        assert declared == _public_methods(resource)
 
-
-def test_sync_resources_expose_every_async_method_with_its_signature() -> None:
-    """``client.numbers`` & co. have the async resources' methods, with the same parameters."""
+def test_dir_and_help_list_the_resources() -> None:
+    """``dir(Client())`` and ``help()`` of both clients show the four resources (tab
+    completion finds them), and no option default shows as ``<object object at 0x…>``."""
     client = Client("MA_SURFACE", "token")
-    for name, resource in _resources(AsyncClient("MA_SURFACE", "token")).items():
-        sync_resource = getattr(client, name)
-        assert dir(sync_resource) == _public_methods(resource)
-        for method in _public_methods(resource):
-            sync_method = getattr(sync_resource, method)
-            async_method = getattr(resource, method)
-            assert sync_method.__doc__ == async_method.__doc__
-            assert inspect.signature(sync_method).parameters == (
-                inspect.signature(async_method).parameters
-            )
+    assert set(RESOURCES) <= set(dir(client))
+    assert set(RESOURCES) <= set(dir(AsyncClient("MA_SURFACE", "token")))
+    for target in (Client, AsyncClient):
+        text = pydoc.render_doc(target, renderer=pydoc.plaintext)
+        for name in RESOURCES:
+            assert re.search(rf"^ \|  {name}\b", text, re.MULTILINE), (target, name)
+    for method in (AsyncClient.with_options, Client.with_options, AsyncClient, Client):
+        assert "object at 0x" not in pydoc.render_doc(method, renderer=pydoc.plaintext)
     client.close()
+
+
+def test_unknown_options_are_refused_like_a_signature_would() -> None:
+    """``**options`` still refuses a misspelt option, with a TypeError naming it."""
+    bad: dict[str, Any] = {"timeuot": 5}
+    for make in (AsyncClient, Client):
+        with pytest.raises(TypeError, match="timeuot"):
+            make("MA_SURFACE", "token", **bad)
 
 
 async def _count(self: Inventory) -> int | None:
@@ -94,24 +152,31 @@ def _e164_pages(self: Inventory, *, per_page: int = 10) -> AsyncIterator[Page[st
 
 
 def _e164s(self: Inventory, *, per_page: int = 10) -> AsyncIterator[str]:
-    raise AssertionError("the facade drives the page-level twin, not this")
+    raise AssertionError("the sync side drives the page-level twin, not this")
 
 
 async def _countdown(self: Inventory, start: int) -> AsyncIterator[int]:
+    """Counts down from ``start``."""
     for value in range(start, 0, -1):
         yield value
 
 
-def test_a_method_added_to_an_async_resource_appears_on_the_sync_side(
+def test_a_method_added_to_an_async_resource_appears_when_regenerated(
     client: Client, control: Control, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """New coroutine, page-twinned and plain async-generator methods work with no facade code."""
+    """New coroutine, page-twinned and async-generator methods are written by the generator
+    (with their signatures and docstrings) and work, with no hand-written sync code."""
     monkeypatch.setattr(Inventory, "count", _count, raising=False)
     monkeypatch.setattr(Inventory, "e164s_pages", _e164_pages, raising=False)
     monkeypatch.setattr(Inventory, "e164s", _e164s, raising=False)
     monkeypatch.setattr(Inventory, "countdown", _countdown, raising=False)
-    inventory: Any = client.inventory
+    source = generator().render()
+    assert "def countdown(self, start: int) -> Iterator[int]:" in source
+    assert "return self._stream(Inventory.e164s_pages, per_page=per_page, _flatten=True)" in source
+    inventory = regenerated(client, "SyncInventory")
+    assert inventory.countdown.__doc__ == "Counts down from ``start``."
     assert inventory.count() == 30
+    assert inventory.with_raw_response.count().parse() == 30
     e164s = inventory.e164s(per_page=7)
     assert isinstance(next(e164s), str)
     assert len(list(e164s)) == 29
