@@ -38,8 +38,10 @@ from ._models import (
 
 __all__ = [
     "converter",
+    "json_converter",
     "make_converter",
     "structure_as",
+    "structure_checked",
     "structure_number",
     "structure_subaccount",
 ]
@@ -121,6 +123,11 @@ _to_decimal = _Memoized(_decimal, "(value.__class__, value)")
 
 def _decimal_to_json(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _decimal_to_text(value: Decimal) -> str:
+    # Fixed-point, every digit kept: Decimal("1.50") is "1.50", never "1.5" or 1.5.
+    return format(value, "f")
 
 
 # The longest documented timestamp, "2025-06-09T14:23:00.123456Z", has 27
@@ -425,9 +432,18 @@ def _strip_optional(type_: Any) -> Any:
     return type_
 
 
-def make_converter() -> cattrs.Converter:
-    """Build the converter with every hook the models need."""
-    conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+def make_converter(*, json_safe: bool = False) -> cattrs.Converter:
+    """Build the converter with every hook the models need.
+
+    ``json_safe`` unstructures to JSON types only and keeps money exact:
+    amounts as fixed-point strings, tuples as lists (``Model.to_dict()``).
+    The default writes money as JSON numbers, as the API sends them.
+    """
+    conv = cattrs.Converter(
+        detailed_validation=False,
+        forbid_extra_keys=False,
+        unstruct_collection_overrides={tuple: list} if json_safe else {},
+    )
     # JSON already gives these types: they are checked, never converted.
     for scalar in (str, bool, int):
         conv.register_structure_hook(scalar, _Exact(scalar))
@@ -438,7 +454,7 @@ def make_converter() -> cattrs.Converter:
     _register_exact(conv, datetime | None, _or_none(_to_datetime))
     _register_exact(conv, NumberStatus | None, _or_none(_to_status))
     conv.register_structure_hook(Decimal, _to_decimal)
-    conv.register_unstructure_hook(Decimal, _decimal_to_json)
+    conv.register_unstructure_hook(Decimal, _decimal_to_text if json_safe else _decimal_to_json)
     conv.register_structure_hook(datetime, _to_datetime)
     conv.register_unstructure_hook(datetime, _datetime_to_json)
     conv.register_structure_hook(NumberStatus, _to_status)
@@ -480,6 +496,8 @@ def _list(value: Any) -> list[Any]:
 
 
 converter = make_converter()
+#: Unstructures models to JSON types with exact money (``to_dict()``); structures as ``converter``.
+json_converter = make_converter(json_safe=True)
 
 structure_number: Callable[[Any, Any], PhoneNumber] = converter.get_structure_hook(PhoneNumber)
 structure_subaccount: Callable[[Any, Any], SubAccount] = converter.get_structure_hook(SubAccount)
@@ -489,3 +507,17 @@ def structure_as(model: type[M]) -> Callable[[Any, Any], M]:
     """The converter's structure hook for ``model``."""
     hook: Callable[[Any, Any], M] = converter.get_structure_hook(model)
     return hook
+
+
+def structure_checked(model: type[M], data: Any) -> M:
+    """``data`` read as ``model`` (``Model.from_dict``); what is not one is a ValidationError."""
+    from .errors import ValidationError
+
+    if not isinstance(data, Mapping):
+        raise ValidationError(
+            f"{model.__name__}.from_dict takes a mapping of field names, not {type(data).__name__}"
+        )
+    try:
+        return converter.structure(dict(data), model)
+    except (TypeError, ValueError, KeyError, ArithmeticError, cattrs.BaseValidationError) as exc:
+        raise ValidationError(f"cannot read a {model.__name__} from that data: {exc}") from None

@@ -1,17 +1,22 @@
 """The API's objects as frozen attrs value classes.
 
 Attribute names are the wire names. Fields the API adds later are kept in
-``extra`` (and written back by :func:`phonenumbers_async.unstructure`), so a
-new field never breaks a client and survives a round trip.
+``extra`` (and written back by ``to_dict()``), so a new field never breaks a
+client and survives a round trip.
+
+Every model (not ``Page``) has ``to_dict()`` / ``to_json()`` and the inverse
+class methods ``from_dict()`` / ``from_json()``: see :class:`Serializable`.
+A model's repr shows its key fields only; ``to_dict()`` has them all.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import attrs
 
@@ -29,6 +34,7 @@ __all__ = [
     "PhoneNumber",
     "Release",
     "ReleaseCancellation",
+    "Serializable",
     "SubAccount",
     "Transaction",
 ]
@@ -69,6 +75,80 @@ class ExtraFields(Mapping[str, Any]):
 EMPTY_EXTRA = ExtraFields()
 
 
+def _short(value: Any) -> str:
+    """A field's value as the short repr shows it."""
+    if isinstance(value, enum.Enum):
+        return repr(value.value)
+    if isinstance(value, datetime):
+        return repr(value.isoformat())
+    if isinstance(value, Decimal):
+        return f"Decimal('{value}')"
+    return repr(value)
+
+
+class Serializable:
+    """What every model has: a JSON-safe dict form, both ways, and a short repr.
+
+    ``model.to_dict()`` is a dict of JSON types only, with the wire names:
+    money as strings with their exact digits (``"1.50"`` stays ``"1.50"``,
+    never a float), times as ISO 8601 text (UTC as ``Z``), statuses as their
+    values, nested models as dicts, tuples as lists, and the fields this SDK
+    does not know yet (``extra``) merged back in. ``to_json()`` is the same
+    as JSON text. ``Model.from_dict(data)`` / ``Model.from_json(text)`` read
+    either back (or a raw API answer) into an equal model: the round trip is
+    exact, money digits included. Data that is not a model's raises
+    :class:`~phonenumbers_async.errors.ValidationError`.
+    """
+
+    __slots__ = ()
+
+    #: The fields the repr shows (when set); the others are summed up as ``…``.
+    _repr_fields: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """This model as a dict of JSON types (money as exact strings, times ISO 8601)."""
+        from ._convert import json_converter
+
+        data: dict[str, Any] = json_converter.unstructure(self)
+        return data
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This model as JSON text: ``json.dumps(model.to_dict())``."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """The model ``data`` describes: what ``to_dict()`` gave, or an API answer's object."""
+        from ._convert import structure_checked
+
+        return structure_checked(cls, data)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        """The model in JSON ``text``: what ``to_json()`` gave, or an API answer's object."""
+        from .errors import ValidationError
+
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(f"{cls.__name__}.from_json: not JSON text ({exc})") from None
+        return cls.from_dict(data)
+
+    def __repr__(self) -> str:
+        shown = []
+        hidden = False
+        for field in attrs.fields(type(self)):  # type: ignore[arg-type]  # every subclass is attrs
+            value = getattr(self, field.name)
+            if field.name in self._repr_fields:
+                if value is not None:
+                    shown.append(f"{field.name}={_short(value)}")
+            elif field.repr and value is not None and value != field.default:
+                hidden = True
+        if hidden:
+            shown.append("…")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
 class NumberStatus(enum.StrEnum):
     """A number's lifecycle status; values the SDK does not know yet are kept as-is."""
 
@@ -95,9 +175,11 @@ class NumberStatus(enum.StrEnum):
         return type(self)._value2member_map_.get(self._value_) is self
 
 
-@attrs.frozen(kw_only=True)
-class Capabilities:
+@attrs.frozen(kw_only=True, repr=False)
+class Capabilities(Serializable):
     """What a number can do."""
+
+    _repr_fields = ("voice", "sms", "mms", "fax")
 
     voice: bool = False
     sms: bool = False
@@ -109,9 +191,11 @@ class Capabilities:
 # Not slotted: listings build thousands of these, and a dict-backed frozen
 # class can be filled in one step by the decoder (``_convert``), which costs a
 # third of setting 29 slots one by one through ``object.__setattr__``.
-@attrs.frozen(kw_only=True, slots=False)
-class PhoneNumber:
+@attrs.frozen(kw_only=True, slots=False, repr=False)
+class PhoneNumber(Serializable):
     """A phone number, owned (``account_id`` set) or in inventory (``account_id`` None)."""
+
+    _repr_fields = ("e164", "status", "account_id", "country", "monthly_fee", "currency")
 
     e164: str
     id: str | None = None
@@ -151,9 +235,11 @@ class PhoneNumber:
         return (self.setup_fee or Decimal(0)) + (self.monthly_fee or Decimal(0))
 
 
-@attrs.frozen(kw_only=True)
-class SubAccount:
+@attrs.frozen(kw_only=True, repr=False)
+class SubAccount(Serializable):
     """A sub-account of a master account; ``auth_id`` (``SA_…``) is used in paths."""
+
+    _repr_fields = ("auth_id", "name", "is_active")
 
     auth_id: str
     id: str | None = None
@@ -205,8 +291,8 @@ class Page(Generic[T]):
         return len(self.items)
 
 
-@attrs.frozen(kw_only=True)
-class Release:
+@attrs.frozen(kw_only=True, repr=False)
+class Release(Serializable):
     """What a release answered.
 
     The current API keeps the number on the account as ``pending_release``
@@ -214,6 +300,8 @@ class Release:
     ``release_fee``; the older answers (204, or 200 with only a message)
     returned it to inventory at once and read as ``status`` ``released``.
     """
+
+    _repr_fields = ("status", "cooldown_ends_at", "release_fee")
 
     status: NumberStatus
     message: str | None = None
@@ -229,9 +317,11 @@ class Release:
         return self.status is NumberStatus.PENDING_RELEASE
 
 
-@attrs.frozen(kw_only=True)
-class ReleaseCancellation:
+@attrs.frozen(kw_only=True, repr=False)
+class ReleaseCancellation(Serializable):
     """What ``cancel-release`` answered: the number is ``active`` again, maybe with a refund."""
+
+    _repr_fields = ("status", "refund_amount", "currency")
 
     status: NumberStatus | None = None
     message: str | None = None
@@ -242,9 +332,11 @@ class ReleaseCancellation:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class HealthSummary:
+@attrs.frozen(kw_only=True, repr=False)
+class HealthSummary(Serializable):
     """A number's calls over the health period."""
+
+    _repr_fields = ("period_days", "total_calls", "answer_rate")
 
     period_days: int | None = None
     total_calls: int | None = None
@@ -255,9 +347,11 @@ class HealthSummary:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class HealthSnapshot:
+@attrs.frozen(kw_only=True, repr=False)
+class HealthSnapshot(Serializable):
     """One day's (or hour's) figures of a number's health."""
+
+    _repr_fields = ("ts", "total_calls", "answer_rate")
 
     id: str | None = None
     ts: datetime | None = None
@@ -271,9 +365,11 @@ class HealthSnapshot:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class NumberHealth:
+@attrs.frozen(kw_only=True, repr=False)
+class NumberHealth(Serializable):
     """A number's health dashboard: usage, spam flag, a summary and snapshots."""
+
+    _repr_fields = ("e164", "status", "usage_status", "is_spam")
 
     e164: str
     status: NumberStatus | None = None
@@ -285,9 +381,11 @@ class NumberHealth:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class Balance:
+@attrs.frozen(kw_only=True, repr=False)
+class Balance(Serializable):
     """An account's balance in one currency; check ``available_balance`` before buying."""
+
+    _repr_fields = ("currency", "available_balance", "balance")
 
     currency: str | None = None
     balance: Decimal | None = None
@@ -307,9 +405,11 @@ class Balance:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class Transaction:
+@attrs.frozen(kw_only=True, repr=False)
+class Transaction(Serializable):
     """One entry of the account's ledger (number purchases are ``did_rental`` debits)."""
+
+    _repr_fields = ("id", "type", "amount", "currency", "created_at")
 
     id: str | None = None
     type: str | None = None
@@ -327,9 +427,11 @@ class Transaction:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class CreatedSubAccount:
+@attrs.frozen(kw_only=True, repr=False)
+class CreatedSubAccount(Serializable):
     """A sub-account just created, and its Auth Token: shown this once, never in a repr."""
+
+    _repr_fields = ("sub_account", "message")
 
     sub_account: SubAccount
     auth_token: str | None = attrs.field(default=None, repr=False)

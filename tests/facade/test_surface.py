@@ -123,11 +123,11 @@ def test_dir_and_help_list_the_resources() -> None:
     assert set(RESOURCES) <= set(dir(client))
     assert set(RESOURCES) <= set(dir(AsyncClient("MA_SURFACE", "token")))
     for target in (Client, AsyncClient):
-        text = pydoc.render_doc(target, renderer=pydoc.plaintext)
+        text = pydoc.plain(pydoc.render_doc(target))
         for name in RESOURCES:
             assert re.search(rf"^ \|  {name}\b", text, re.MULTILINE), (target, name)
     for method in (AsyncClient.with_options, Client.with_options, AsyncClient, Client):
-        assert "object at 0x" not in pydoc.render_doc(method, renderer=pydoc.plaintext)
+        assert "object at 0x" not in pydoc.plain(pydoc.render_doc(method))
     client.close()
 
 
