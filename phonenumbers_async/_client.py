@@ -242,8 +242,9 @@ class AsyncClient(SettingsView):
         ``connect_timeout``, ``deadline``, ``max_retries``, ``max_concurrency``,
         ``max_response_bytes``, ``extra_headers``, ``extra_query``), checked as
         the constructor checks them. ``extra_headers`` and ``extra_query`` are
-        added to every request of the copy; they can never replace the
-        authentication headers. Closing the copy does not close the shared
+        added to every request of the copy (in place of this client's own
+        extras, when given); they can never replace the authentication
+        headers (``ConfigurationError``). Closing the copy does not close the shared
         connections.
         """
         sender = self._sender
