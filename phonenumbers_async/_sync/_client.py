@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from types import TracebackType
 from typing import Any, TypeVar, Unpack
 
@@ -136,7 +136,7 @@ class Client(SettingsView, SyncClientResources):
             return self._copy_of
         return self._runner.client()
 
-    def _call(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
+    def _call(self, func: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
         if self._closed:
             raise closed_error()
         return self._runner.call(func, *args)
