@@ -7,8 +7,9 @@ prints the rows that ``python -m benchmarks`` appends to its table (``run()``).
 * Per call: ``numbers.list(per_page=1)`` through ``AsyncClient`` (awaited in
   a loop) and through ``Client``, on a fake transport that returns canned
   bytes (so only the SDK and the facade are measured), then the same on the
-  canned loopback server; the difference is what the facade adds. One bare
-  ``portal.call`` of a no-op is given for scale.
+  canned loopback server; the difference is what the facade adds. The same
+  for ``account.balance()`` on the fake transport (a call that returns one
+  model). One bare ``portal.call`` of a no-op is given for scale.
 * Iteration: ``for n in client.numbers.iter(per_page=100)`` over 10,000
   numbers at 0 ms latency, against ``async for`` on AsyncClient, best of N
   taking turns, each timed from creating its event loop (``asyncio.run`` for

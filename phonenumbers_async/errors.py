@@ -85,7 +85,10 @@ class ConfigurationError(PhoneNumbersError):
 class EventLoopError(PhoneNumbersError, RuntimeError):
     """The sync :class:`~phonenumbers_async.Client` was called where blocking would deadlock.
 
-    Use ``AsyncClient`` in async code.
+    That is only from inside the client's own event-loop thread (from code
+    the client itself runs, such as a transport or a handler); from any
+    other thread, one running an event loop included, a call simply blocks
+    that thread. Use ``AsyncClient`` in async code.
     """
 
 
