@@ -30,11 +30,13 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import importlib.util
 import inspect
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,26 +200,64 @@ class _Module:
                 self.imports.setdefault(source, set()).add(target)
 
     def import_lines(self) -> list[str]:
+        # Sorted and grouped by ruff afterwards (see _formatted).
         lines = ["from __future__ import annotations", ""]
         for module in sorted(self.imports):
-            lines.append(f"from {module} import {', '.join(sorted(self.imports[module]))}")
+            if module.startswith("import "):
+                lines.append(module)
+            else:
+                lines.append(f"from {module} import {', '.join(sorted(self.imports[module]))}")
         return lines
 
 
 def _module_of(name: str, namespace: dict[str, Any]) -> str | None:
-    """Where to import ``name`` from (relative inside the package), None for builtins."""
+    """Where to import ``name`` from (relative inside the package), None for builtins.
+
+    A module itself (``os`` of ``os.PathLike``) comes back as ``"import os"``.
+    Names the resource module imports only for the type checker (under
+    ``if TYPE_CHECKING:``) are found in its source.
+    """
     if name in _SYNC_NAMES.values():
         return "collections.abc"
-    if name not in namespace:
-        if hasattr(builtins, name) or name == "None":
-            return None
+    if name in namespace:
+        value = namespace[name]
+        if isinstance(value, ModuleType):
+            return "import " + value.__name__
+        module = getattr(value, "__module__", None)
+        if not isinstance(module, str):
+            raise NameError(f"cannot tell where {name!r} comes from")
+        return _relative(module)
+    if hasattr(builtins, name) or name == "None":
+        return None
+    source = _imported_for_typing(namespace).get(name)
+    if source is None:
         raise NameError(f"cannot tell where {name!r} comes from")
-    module = getattr(namespace[name], "__module__", None)
-    if not isinstance(module, str):
-        raise NameError(f"cannot tell where {name!r} comes from")
+    return source
+
+
+def _relative(module: str) -> str:
     if module == PACKAGE or module.startswith(PACKAGE + "."):
         return ".." + module[len(PACKAGE) + 1 :]
     return module
+
+
+def _imported_for_typing(namespace: dict[str, Any]) -> dict[str, str]:
+    """Every name a module's source imports (wherever), and the module it comes from."""
+    filename = namespace.get("__file__")
+    package = namespace.get("__package__") or ""
+    if not filename:
+        return {}
+    found: dict[str, str] = {}
+    for node in ast.walk(ast.parse(Path(filename).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            module = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            for alias in node.names:
+                found[alias.asname or alias.name] = _relative(module)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname is None and "." not in alias.name:
+                    found[alias.name] = "import " + alias.name
+    return found
 
 
 def _method(

@@ -4,12 +4,13 @@ by a tool whose output must stay current, and they are compared whole here."""
 from __future__ import annotations
 
 import inspect
+import os
 import pydoc
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +21,9 @@ from phonenumbers_async._sync import _resources as generated
 
 from ._helpers import GENERATOR, ROOT, Control, generator, regenerated
 from .conftest import OWNED
+
+if TYPE_CHECKING:  # only for the type checker: the generator must find it in the source
+    from phonenumbers_async._models import Balance
 
 RESOURCES = ["numbers", "inventory", "subaccounts", "account"]
 # The one public difference between the clients: how they are closed.
@@ -161,6 +165,20 @@ async def _countdown(self: Inventory, start: int) -> AsyncIterator[int]:
         yield value
 
 
+async def _many(
+    self: Inventory,
+    numbers: Iterable[str],
+    *,
+    concurrency: int = 8,
+    journal: str | os.PathLike[str] | None = None,
+) -> AsyncIterator[Balance]:
+    """One outcome per number, like the bulk methods."""
+    from phonenumbers_async._models import Balance
+
+    for number in numbers:
+        yield Balance(currency=number)
+
+
 def test_a_method_added_to_an_async_resource_appears_when_regenerated(
     client: Client, control: Control, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -170,7 +188,9 @@ def test_a_method_added_to_an_async_resource_appears_when_regenerated(
     monkeypatch.setattr(Inventory, "e164s_pages", _e164_pages, raising=False)
     monkeypatch.setattr(Inventory, "e164s", _e164s, raising=False)
     monkeypatch.setattr(Inventory, "countdown", _countdown, raising=False)
+    monkeypatch.setattr(Inventory, "many", _many, raising=False)
     source = generator().render()
+    assert "import os\n" in source
     assert "def countdown(self, start: int) -> Iterator[int]:" in source
     assert "return self._stream(Inventory.e164s_pages, per_page=per_page, _flatten=True)" in source
     inventory = regenerated(client, "SyncInventory")
@@ -182,4 +202,9 @@ def test_a_method_added_to_an_async_resource_appears_when_regenerated(
     assert len(list(e164s)) == 29
     assert [page.items[0][0] for page in inventory.e164s_pages()] == ["+", "+", "+"]
     assert list(inventory.countdown(3)) == [3, 2, 1]
+    assert [outcome.currency for outcome in inventory.many(["INR", "USD"], journal="j")] == [
+        "INR",
+        "USD",
+    ]
+    assert "many" not in dir(inventory.with_raw_response)  # it streams: no raw form
     assert len(list(client.numbers.iter())) == OWNED
