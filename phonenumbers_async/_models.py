@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+M = TypeVar("M", bound="Serializable")
 
 
 class ExtraFields(Mapping[str, Any]):
@@ -263,9 +264,14 @@ class SubAccount(Serializable):
     extra: Mapping[str, Any] = attrs.field(default=EMPTY_EXTRA, hash=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Page(Generic[T]):
-    """One page of a listing. ``total`` counts every matching record (None if not sent)."""
+    """One page of a listing. ``total`` counts every matching record (None if not sent).
+
+    ``to_dict()`` / ``to_json()`` write ``items`` (each model's ``to_dict()``),
+    ``page``, ``per_page`` and ``total``; ``Page.from_dict(data, PhoneNumber)``
+    reads that back. Its repr counts the items rather than showing them.
+    """
 
     items: tuple[T, ...]
     page: int
@@ -289,6 +295,56 @@ class Page(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This page as a dict of JSON types; the items as their ``to_dict()``."""
+        return {
+            "items": [
+                item.to_dict() if isinstance(item, Serializable) else item for item in self.items
+            ],
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This page as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], item_type: type[M]) -> Page[M]:
+        """The page ``data`` describes (what ``to_dict()`` gave), items read as ``item_type``."""
+        from .errors import ValidationError
+
+        if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+            raise ValidationError("Page.from_dict takes a mapping with a list of items")
+        page, per_page, total = data.get("page"), data.get("per_page"), data.get("total")
+        if (
+            not isinstance(page, int)
+            or not isinstance(per_page, int)
+            or not (total is None or isinstance(total, int))
+        ):
+            raise ValidationError("Page.from_dict: page, per_page and total must be integers")
+        items = tuple(item_type.from_dict(item) for item in data["items"])
+        return Page(items=items, page=page, per_page=per_page, total=total)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, item_type: type[M]) -> Page[M]:
+        """The page in JSON ``text``, its items read as ``item_type``."""
+        from .errors import ValidationError
+
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(f"Page.from_json: not JSON text ({exc})") from None
+        return cls.from_dict(data, item_type)
+
+    def __repr__(self) -> str:
+        kinds = sorted({type(item).__name__ for item in self.items})
+        return (
+            f"Page(page={self.page}, per_page={self.per_page}, total={self.total}, "
+            f"items=<{len(self.items)} {'/'.join(kinds) or 'items'}>)"
+        )
 
 
 @attrs.frozen(kw_only=True, repr=False)

@@ -23,6 +23,7 @@ from phonenumbers_async import (
     HealthSummary,
     NumberHealth,
     NumberStatus,
+    Page,
     PhoneNumber,
     Release,
     ReleaseCancellation,
@@ -204,3 +205,22 @@ def test_reprs_show_the_key_fields_briefly_and_never_secrets() -> None:
     sub = SubAccount(auth_id="SA_X1", name="Acme", auth_token="sk-live-TOP-SECRET")
     assert repr(sub) == "SubAccount(auth_id='SA_X1', name='Acme')"
     assert repr(Capabilities()) == "Capabilities(voice=False, sms=False, mms=False, fax=False)"
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_a_page_round_trips_with_its_item_type(data: st.DataObject) -> None:
+    """A page of numbers survives to_json → from_json, and its repr counts rather than lists."""
+    numbers = data.draw(st.lists(_model(PhoneNumber), max_size=4))
+    page = Page(items=tuple(numbers), page=2, per_page=25, total=26 + len(numbers))
+    assert Page.from_json(page.to_json(), PhoneNumber) == page
+    assert Page.from_dict(page.to_dict(), PhoneNumber) == page
+    assert repr(page).startswith(f"Page(page=2, per_page=25, total={page.total}, items=<")
+    assert len(repr(page)) < 100
+
+
+@pytest.mark.parametrize("data", [[], {"items": "x"}, {"items": [], "page": "1", "per_page": 2}])
+def test_a_page_of_bad_data_raises_a_validation_error(data: Any) -> None:
+    """Page.from_dict refuses what is not a page with a typed error."""
+    with pytest.raises(ValidationError, match="Page"):
+        Page.from_dict(data, PhoneNumber)
