@@ -18,7 +18,7 @@ from .._client import AsyncClient
 from .._config import CallOptions, ClientConfig, ClientOptions, SettingsView
 from ..errors import ConfigurationError
 from ._base import R
-from ._loop import LoopThread
+from ._loop import LoopThread, own_loop_error
 from ._pages import Handoff, closed_error
 from ._resources import SyncClientResources
 
@@ -140,6 +140,11 @@ class Client(SettingsView, SyncClientResources):
         if self._closed:
             raise closed_error()
         return self._runner.call(func, *args)
+
+    def _refuse_loop_thread(self) -> None:
+        """Raise EventLoopError in the loop's own thread, where waiting would deadlock."""
+        if self._runner.in_loop_thread():
+            raise own_loop_error()
 
     def _start_stream(self, open_iterator: Callable[[], AsyncIterator[Any]]) -> Handoff:
         """Open and start pumping an iterator in the loop (one round trip)."""

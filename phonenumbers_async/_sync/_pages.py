@@ -181,6 +181,10 @@ class StreamOwner(Protocol):
         """Whether this client (or the loop it runs on) is closed."""
         ...
 
+    def _refuse_loop_thread(self) -> None:
+        """Raise EventLoopError in the loop's own thread, where waiting would deadlock."""
+        ...
+
     def _start_stream(self, open_iterator: Callable[[], AsyncIterator[Any]]) -> Handoff:
         """Open and start pumping an iterator in the loop (one round trip)."""
         ...
@@ -208,6 +212,8 @@ def stream(
         while True:
             if owner._stream_closed:
                 raise closed_error()
+            # Even when a page is ready: waiting for a later one there would deadlock.
+            owner._refuse_loop_thread()
             element = handoff.get()
             if isinstance(element, Ended):
                 ended = True

@@ -191,19 +191,23 @@ def test_a_call_from_the_clients_own_loop_thread_is_refused(emu: EmulatorInfo) -
     inner: list[BaseException] = []
 
     def handler(request: HTTPRequest) -> Response:
-        try:
-            client.account.balance()
-        except EventLoopError as exc:
-            inner.append(exc)
+        for call in (client.account.balance, lambda: next(numbers)):
+            try:
+                call()
+            except EventLoopError as exc:
+                inner.append(exc)
         raise TransportError("refused by the test", maybe_sent=False)
 
     client = Client("MA_X1", "token", transport=MockTransport(handler), max_retries=0)
+    numbers = client.numbers.iter()
     with pytest.raises(TransportError):
         client.numbers.list()
     client.close()
-    assert len(inner) == 1
-    assert "AsyncClient" in str(inner[0])
-    assert isinstance(inner[0], PhoneNumbersError)
+    assert len(inner) == 2
+    for error in inner:
+        assert "AsyncClient" in str(error)
+        assert "own event-loop thread" in str(error)
+        assert isinstance(error, PhoneNumbersError)
     assert portal_threads() == []
 
 
