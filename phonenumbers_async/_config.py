@@ -355,7 +355,7 @@ class ClientConfig:
             name: value
             for name, value in options.items()
             if name not in _CONNECTION_OPTIONS
-            # None means "the default" for these two, which the fields do not take.
+            # None means "the default" for these, which the fields themselves do not take.
             and not (name in {"max_response_bytes", "max_retries", "base_url"} and value is None)
         }
         return cls.resolve(
