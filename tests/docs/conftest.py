@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,14 @@ async def _routing_targets(emulator: EmulatorInfo) -> tuple[str, str]:
 @pytest.fixture
 def reader_env(
     emulator: EmulatorInfo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[dict[str, str]]:
+) -> dict[str, str]:
     """The variables the docs tell a reader to set, pointing at a fresh emulator.
 
     ``VOBIZ_AUTH_ID``, ``VOBIZ_AUTH_TOKEN`` and ``VOBIZ_BASE_URL`` are the
     master's; ``VOBIZ_TRUNK_GROUP_ID`` and ``VOBIZ_APPLICATION_ID`` stand for the
     trunk group and application a real account has set up in the console. The
     working directory is an empty temporary one, so files a block writes land
-    there. Yields the whole environment (for subprocesses).
+    there. Returns the whole environment (for subprocesses).
     """
     trunk_group_id, application_id = asyncio.run(_routing_targets(emulator))
     values = {
@@ -41,4 +40,4 @@ def reader_env(
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
-    yield dict(os.environ)
+    return dict(os.environ)

