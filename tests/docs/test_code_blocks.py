@@ -1,4 +1,5 @@
-"""Every code block of README.md and docs/ runs as written against a fresh emulator."""
+"""Every code block of README.md and docs/ runs as written against a fresh emulator;
+the reference tables of the pages list what the code has."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from phonenumbers_async.cli._app import run
+from phonenumbers_async.cli._app import cli, run
+from phonenumbers_async.emulator._app import CONTROL_ROUTES
 
 from ._blocks import REPO, Block, cli_commands, documentation_files, extract_blocks
 
@@ -82,3 +85,26 @@ def test_blocks_name_a_language() -> None:
     """Every fence says what it holds, so none escapes the run by accident."""
     unnamed = [block.where for block in BLOCKS if not block.language]
     assert unnamed == []
+
+
+def test_the_emulator_page_lists_every_control_route() -> None:
+    """Each route of the emulator's control API has its row on the emulator page."""
+    page = (REPO / "docs" / "emulator.md").read_text(encoding="utf-8")
+    missing = [
+        f"{route.method} {route.path}"
+        for route in CONTROL_ROUTES
+        if f"| `{route.method} {route.path}` |" not in page
+    ]
+    assert missing == []
+
+
+def test_the_cli_page_lists_every_command() -> None:
+    """Each command of ``phonenumbers-async`` (and each subcommand) is in the CLI page's table."""
+    page = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    names = []
+    for name, command in cli.commands.items():
+        if isinstance(command, click.Group):
+            names += [f"{name} {sub}" for sub in command.commands]
+        else:
+            names.append(name)
+    assert [name for name in names if f"`{name}" not in page] == []
