@@ -108,3 +108,23 @@ def test_the_cli_page_lists_every_command() -> None:
         else:
             names.append(name)
     assert [name for name in names if f"`{name}" not in page] == []
+
+
+def test_the_api_reference_covers_every_public_name() -> None:
+    """Each name of ``phonenumbers_async.__all__`` and ``phonenumbers_async.emulator.__all__``
+    has its mkdocstrings entry under ``docs/reference/``; the error classes come with the
+    ``errors`` module's entry."""
+    import phonenumbers_async
+    import phonenumbers_async.emulator
+    from phonenumbers_async import errors
+
+    reference = "".join(
+        path.read_text(encoding="utf-8") for path in (REPO / "docs" / "reference").glob("*.md")
+    )
+    assert "::: phonenumbers_async.errors\n" in reference
+    wanted = [
+        f"phonenumbers_async.{name}"
+        for name in phonenumbers_async.__all__
+        if name != "__version__" and name not in errors.__all__
+    ] + [f"phonenumbers_async.emulator.{name}" for name in phonenumbers_async.emulator.__all__]
+    assert [name for name in wanted if f"::: {name}\n" not in reference] == []
