@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from phonenumbers_async import (
     AsyncClient,
 )
+from phonenumbers_async._config import DEFAULT_BASE_URL
 
 from ._common import (
     EXIT_USAGE,
@@ -39,6 +40,7 @@ class Settings:
     verbose: bool = False
     timeout: float = 30.0
     rate_limit: float | None = None
+    allow_http: bool = False
 
     _log_handler: logging.Handler | None = None
     _log_level: int = logging.NOTSET
@@ -84,7 +86,13 @@ class Settings:
             timeout=self.timeout,
             rate_limit=self.rate_limit,
             max_concurrency=max_concurrency,
+            allow_http=self.allow_http,
         )
+
+    @property
+    def effective_base_url(self) -> str:
+        """The base URL requests go to: the option or variable, else the API's."""
+        return self.base_url or DEFAULT_BASE_URL
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:

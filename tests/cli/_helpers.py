@@ -69,6 +69,11 @@ def parse(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
+def parse_lines(text: str) -> list[Any]:
+    """JSON Lines (what `--all --format json` streams): one object a line."""
+    return [parse(line) for line in text.splitlines() if line.strip()]
+
+
 @dataclass
 class Emu:
     """One running emulator, inspected over raw HTTP."""

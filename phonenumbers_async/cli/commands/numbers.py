@@ -12,9 +12,7 @@ import click
 from phonenumbers_async import (
     AsyncClient,
     FanOutError,
-    Page,
     PhoneNumber,
-    converter,
 )
 from phonenumbers_async.cli._bulk import (
     BulkJob,
@@ -39,19 +37,20 @@ from phonenumbers_async.cli._context import Settings, call, run_async
 from phonenumbers_async.cli._journal import Journal
 from phonenumbers_async.cli._options import (
     CONTEXT,
+    E164,
     JOURNAL_HELP,
     bulk_options,
     check_paging,
-    one_page_or_all,
-    output_options,
     paging_options,
     show,
+    show_listing,
 )
 from phonenumbers_async.cli._output import (
     NUMBER_COLUMNS,
     RESULT_COLUMNS,
     Column,
     cell,
+    json_value,
     number_json,
     number_row,
 )
@@ -88,7 +87,6 @@ def numbers() -> None:
     show_default=True,
     help="Requests in flight for --all and --fan-out.",
 )
-@output_options
 @click.pass_obj
 def numbers_list(
     settings: Settings,
@@ -121,30 +119,28 @@ def numbers_list(
                 return found, exc
         return found, None
 
-    failure: FanOutError | None = None
-    one_page: Page[PhoneNumber] | None = None
-    if fan_out:
-        items, failure = run_async(fan_out_all())
-        # Accounts answer in any order; a stable order makes runs comparable.
-        items.sort(key=lambda number: (number.account_id or "", number.e164))
-    else:
-        items, one_page = run_async(
-            one_page_or_all(
-                client,
-                all_pages,
-                lambda size: client.numbers.iter(
-                    per_page=size, include_subaccounts=include_subaccounts, search=search
-                ),
-                lambda size: client.numbers.list(
-                    page=page,
-                    per_page=size,
-                    include_subaccounts=include_subaccounts,
-                    search=search,
-                ),
-                per_page,
-            )
+    if not fan_out:
+        show_listing(
+            out,
+            client,
+            all_pages=all_pages,
+            per_page=per_page,
+            iterate=lambda size: client.numbers.iter(
+                per_page=size, include_subaccounts=include_subaccounts, search=search
+            ),
+            one_page=lambda size: client.numbers.list(
+                page=page, per_page=size, include_subaccounts=include_subaccounts, search=search
+            ),
+            noun="number",
+            row=number_row,
+            columns=NUMBER_COLUMNS,
+            as_json=number_json,
         )
-    show(out, items, one_page, "number", number_row, NUMBER_COLUMNS, number_json)
+        return EXIT_OK
+    items, failure = run_async(fan_out_all())
+    # Accounts answer in any order; a stable order makes runs comparable.
+    items.sort(key=lambda number: (number.account_id or "", number.e164))
+    show(out, items, None, "number", number_row, NUMBER_COLUMNS, number_json)
     if failure is not None:
         details = "; ".join(
             f"{account}: {describe_error(error)}" for account, error in failure.failures.items()
@@ -347,8 +343,7 @@ def _confirm_release(items: Sequence[str]) -> None:
 
 
 @numbers.command("get")
-@click.argument("e164")
-@output_options
+@click.argument("e164", type=E164)
 @click.pass_obj
 def numbers_get(settings: Settings, e164: str) -> int:
     """Show one of the account's numbers (looked up with the API's search)."""
@@ -358,8 +353,7 @@ def numbers_get(settings: Settings, e164: str) -> int:
 
 
 @numbers.command("cancel-release", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
-@output_options
+@click.argument("e164", type=E164)
 @click.pass_obj
 def numbers_cancel_release(settings: Settings, e164: str) -> int:
     """Undo a release within its 24-hour window: the number is active again."""
@@ -374,18 +368,18 @@ def numbers_cancel_release(settings: Settings, e164: str) -> int:
         {
             "e164": e164,
             "outcome": "active",
-            "refund_amount": cell(cancelled.refund_amount),
-            "refund_status": cell(cancelled.refund_status),
+            "refund_amount": cancelled.refund_amount,
+            "currency": cancelled.currency,
+            "refund_status": cancelled.refund_status,
         },
     )
     return EXIT_OK
 
 
 @numbers.command("route", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
+@click.argument("e164", type=E164)
 @click.option("--trunk", "trunk_group_id", metavar="UUID", help="The SIP trunk group to route to.")
 @click.option("--application", "application_id", metavar="ID", help="The application to attach.")
-@output_options
 @click.pass_obj
 def numbers_route(
     settings: Settings, e164: str, trunk_group_id: str | None, application_id: str | None
@@ -407,12 +401,11 @@ def numbers_route(
 
 
 @numbers.command("unroute", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
+@click.argument("e164", type=E164)
 @click.option("--trunk", "from_trunk", is_flag=True, help="Only take it off its SIP trunk.")
 @click.option(
     "--application", "from_application", is_flag=True, help="Only detach its application."
 )
-@output_options
 @click.pass_obj
 def numbers_unroute(settings: Settings, e164: str, from_trunk: bool, from_application: bool) -> int:
     """Take a number off its trunk and/or application (by default whichever it has)."""
@@ -437,12 +430,11 @@ def numbers_unroute(settings: Settings, e164: str, from_trunk: bool, from_applic
 
 
 @numbers.command("health")
-@click.argument("e164")
+@click.argument("e164", type=E164)
 @click.option(
     "--granularity", type=click.Choice(["daily", "hourly"]), default="daily", show_default=True
 )
 @click.option("--days", type=click.IntRange(1, 365), default=30, show_default=True)
-@output_options
 @click.pass_obj
 def numbers_health(settings: Settings, e164: str, granularity: str, days: int) -> int:
     """A number's health: calls, answer rate and minutes, with one row per day (or hour)."""
@@ -461,7 +453,7 @@ def numbers_health(settings: Settings, e164: str, granularity: str, days: int) -
         {column.key: cell(getattr(snapshot, column.key)) for column in HEALTH_COLUMNS}
         for snapshot in health.snapshots
     ]
-    out.rows(rows, HEALTH_COLUMNS, json_items=[converter.unstructure(health)])
+    out.rows(rows, HEALTH_COLUMNS, json_items=[{"e164": e164, **json_value(health)}])
     return EXIT_OK
 
 
