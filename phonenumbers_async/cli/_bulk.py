@@ -29,7 +29,7 @@ from ._common import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError, 
 # Reading numbers moved to _input; these names stay importable from here.
 from ._input import BadLine, Item, items_from_args, read_numbers_file
 from ._journal import Journal
-from ._output import RESULT_COLUMNS, Output, cell, make_console
+from ._output import RESULT_COLUMNS, Output, cell, make_console, progress_columns
 
 __all__ = [
     "BadLine",
@@ -170,24 +170,9 @@ class BarReporter:
     """A rich progress bar on the terminal; failures are printed above it as they happen."""
 
     def __init__(self, out: Output) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import Progress
 
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=make_console(out.stderr),
-        )
+        self._progress = Progress(*progress_columns(), console=make_console(out.stderr))
         self._task: object = None
         self._failed = 0
 

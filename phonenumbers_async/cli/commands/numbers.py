@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,11 +40,13 @@ from phonenumbers_async.cli._options import (
     CONTEXT,
     E164,
     JOURNAL_HELP,
+    PROG,
     bulk_options,
     check_paging,
     paging_options,
     show,
     show_listing,
+    writes_job_files,
 )
 from phonenumbers_async.cli._output import (
     NUMBER_COLUMNS,
@@ -255,7 +258,17 @@ def _bulk(
     client = settings.client(max_concurrency=concurrency)
     if not yes:
         _confirm_release([item.e164 for item in items])
+    keep_files = writes_job_files(
+        len(items),
+        from_file=source is not None,
+        results_path=results_path,
+        journal_path=journal_path,
+    )
     cwd = Path.cwd()
+    if not keep_files:  # a one-off: its journal and results go in a scratch directory
+        scratch = tempfile.TemporaryDirectory(prefix=f"{PROG}-")
+        click.get_current_context().call_on_close(scratch.cleanup)
+        cwd = Path(scratch.name)
     # An immediate release is another job than a cancellable one: its own journal.
     job_name = f"{operation}-immediate" if immediate else operation
     journal_path = journal_path or default_journal_path(
@@ -314,13 +327,16 @@ def _bulk(
     if job.reconciled:
         extra += f"; {job.reconciled} settled by checking the account"
     code = exit_code(results)
-    tail = f"results: {results_path}; journal: {journal_path}"
+    tail = f"; results: {results_path}; journal: {journal_path}" if keep_files else ""
     if code == EXIT_OK:
-        out.info(f"{operation}: {summary}{extra}; {tail}")
+        out.info(f"{operation}: {summary}{extra}{tail}")
     else:
         failed = sum(not result.ok for result in results)
+        # "1 of 1 failed", not "1 of 1 failed (1 failed)": the other outcomes in brackets.
+        others = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if outcome != "failed")
+        detail = f" ({others}{extra})" if others else extra
         print(
-            f"error: {operation}: {failed} of {len(results)} failed ({summary}{extra}); {tail}",
+            f"error: {operation}: {failed} of {len(results)} failed{detail}{tail}",
             file=sys.stderr,
             flush=True,
         )
