@@ -42,6 +42,7 @@ __all__ = [
     "make_console",
     "number_json",
     "number_row",
+    "output_schema",
     "plural",
     "progress_columns",
     "sanitize",
@@ -67,6 +68,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # ...except a plain number (an E.164 number, a negative amount), which it reads as a value.
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def output_schema() -> dict[str, Any]:
+    """The JSON Schema of ``--format json`` output (its ``$defs``: one per kind of record)."""
+    from importlib.resources import files
+
+    text = files("phonenumbers_async.cli").joinpath("output.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def sanitize(text: str) -> str:

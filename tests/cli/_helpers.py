@@ -140,3 +140,12 @@ class Emu:
 def lines(text: str) -> list[str]:
     """The non-blank lines of ``text``."""
     return [line for line in text.splitlines() if line.strip()]
+
+
+@dataclass
+class Ran:
+    """What an in-process run of the command line did."""
+
+    code: int
+    out: str
+    err: str
