@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import click
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs in the test extra
 import pytest
 
 from phonenumbers_async.cli._app import LOCAL_COMMANDS, cli
@@ -35,7 +35,7 @@ def command_paths(group: click.Group = cli, prefix: str = "") -> Iterator[str]:
 
 
 def validate(kind: str, instance: Any) -> None:
-    """``instance`` is a valid ``kind`` (a ``$defs`` entry), and holds no ``""`` or ``number`` key."""
+    """``instance`` is a valid ``kind`` (a ``$defs`` entry) with no ``""`` and no ``number`` key."""
     schema = output_schema()
     jsonschema.validate(instance, {"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})
     assert_no_empty_strings_or_number_keys(instance)
