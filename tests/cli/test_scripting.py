@@ -40,7 +40,8 @@ def api_commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterat
 def test_every_command_takes_and_shows_the_global_options(run_here: InProcess) -> None:
     """Each command's help lists every global option (one definition on all of them)."""
     commands = list(api_commands())
-    assert ("numbers", "list") in commands and ("account", "balance") in commands
+    assert ("numbers", "list") in commands
+    assert ("account", "balance") in commands
     for words in commands:
         ran = run_here(*words, "--help")
         assert ran.code == 0, ran.err
@@ -116,7 +117,8 @@ def test_a_number_with_separators_is_normalised_and_noted(emu: Emu, run_here: In
     assert json.loads(ran.out)[0]["e164"] == number
     assert f"read as {number}" in ran.err
     quiet = run_here("numbers", "get", spaced, "-q", "--format", "json")
-    assert quiet.code == 0 and quiet.err == ""
+    assert quiet.code == 0
+    assert quiet.err == ""
 
 
 @pytest.mark.parametrize(
