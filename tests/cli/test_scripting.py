@@ -143,6 +143,14 @@ def test_connect_error_names_the_url_and_the_setting(run_here: InProcess) -> Non
     assert "check --base-url or VOBIZ_BASE_URL" in ran.err
 
 
+def test_unknown_host_names_the_url_and_the_setting(run_here: InProcess) -> None:
+    """A host that does not resolve (.invalid never does): the URL and the setting are named."""
+    url = "https://nosuchhost.invalid/api"
+    ran = run_here("numbers", "list", "--base-url", url, "--timeout", "5")
+    assert ran.code == 1
+    assert f"base URL {url}: check --base-url or VOBIZ_BASE_URL" in ran.err
+
+
 def test_tls_to_a_plain_http_server_names_the_setting(emu: Emu, run_here: InProcess) -> None:
     """https:// to the (plain-http) emulator: a TLS error that names the URL and the setting."""
     url = emu.info.base_url.replace("http://", "https://")
