@@ -54,6 +54,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                 default=flag.default,
                 help=flag.help,
             )
+    return parser
+
+
+def _add_print_flags(parser: argparse.ArgumentParser) -> None:
+    """How to print the startup information: not an emulator option, so not in
+    :func:`build_parser` (which has exactly one flag per option)."""
     parser.add_argument(
         "--env",
         dest="print_env",
@@ -64,7 +70,6 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
             "then, once it is written, . ./emu.env)"
         ),
     )
-    return parser
 
 
 def env_lines(base_url: str, auth_id: str, auth_token: str) -> list[str]:
@@ -126,6 +131,7 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
     Bad flags exit with status 2 (argparse).
     """
     parser = build_parser(prog)
+    _add_print_flags(parser)
     args = parser.parse_args(argv)
     try:
         options = options_from_args(args)

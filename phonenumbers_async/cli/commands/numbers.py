@@ -309,7 +309,8 @@ def _bulk(
                 results = run_async(go())
             except KeyboardInterrupt:
                 raise CliError(
-                    f"interrupted; rerun the same command to resume (journal {journal_path})",
+                    "interrupted; rerun the same command to resume"
+                    + (f" (journal {journal_path})" if keep_files else ""),
                     EXIT_INTERRUPTED,
                 ) from None
         finally:
