@@ -122,7 +122,7 @@ class Emu:
         """E.164 -> owner of every number the master (and its sub-accounts) own."""
         flag = "true" if include_subaccounts else "false"
         rows = self._all(f"/v1/account/{self.info.auth_id}/numbers", {"include_subaccounts": flag})
-        return {row["e164"]: row.get("account_id") or row.get("auth_id") for row in rows}
+        return {row["e164"]: str(row.get("account_id") or row.get("auth_id")) for row in rows}
 
     def ledger(self) -> list[dict[str, Any]]:
         return list(self.control("GET", "/ledger")["items"])
