@@ -241,10 +241,12 @@ def test_ctrl_c_during_a_listing_exits_130(emu: Emu, tmp_path: Path) -> None:
 def test_all_streams_lines_before_the_last_page(emu: Emu, tmp_path: Path) -> None:
     """With a slow server, `--all --format json` prints its first JSON line while later
     pages are still to be served (checked with the server's own request count)."""
-    emu.control("POST", "/faults", {"latency_ms": 300})
+    # One item a page, each answered after 0.5 s, the client prefetching up to 8 pages:
+    # about five rounds of answers, so the first line has several rounds still to wait for.
+    emu.control("POST", "/faults", {"latency_ms": 500})
     emu.control("DELETE", "/stats")
     on_sale = len(emu.inventory())
-    per_page = 2
+    per_page = 1
     pages = -(-on_sale // per_page)
     process = _slow_listing(
         emu, tmp_path, "inventory", "list", "--all", "--per-page", str(per_page), "--format", "json"
@@ -264,7 +266,7 @@ def test_all_streams_lines_before_the_last_page(emu: Emu, tmp_path: Path) -> Non
     assert json.loads(first)["e164"].startswith("+")
     assert 1 + len(rest.splitlines()) == on_sale
     assert served_when_first_printed < pages
-    assert waited_after_first > 0.3  # at least one more slow page came after the first line
+    assert waited_after_first > 0.5  # at least one more slow round came after the first line
 
 
 def test_completion_scripts_and_a_real_completion(tmp_path: Path, run_here: InProcess) -> None:
