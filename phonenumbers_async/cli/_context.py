@@ -78,7 +78,11 @@ class Settings:
         if missing:
             flags = " and ".join(flag for flag, _ in missing)
             names = " and ".join(env for _, env in missing)
-            raise CliError(f"missing credentials: pass {flags}, or set {names}", EXIT_USAGE)
+            raise CliError(
+                f"missing credentials: pass {flags}, or set {names}",
+                EXIT_USAGE,
+                code="missing_credentials",
+            )
         return AsyncClient(
             self.auth_id,
             self.auth_token,

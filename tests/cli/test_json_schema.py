@@ -137,6 +137,7 @@ def test_money_keeps_its_exact_digits(emu: Emu, run_here: InProcess) -> None:
         (["numbers", "get", "+15550001234"], 1, "number_not_found"),
         (["numbers", "get", "0044123"], 2, "usage_error"),
         (["numbers", "list", "--page", "2", "--all"], 2, "usage_error"),
+        (["numbers", "list", "--no-such-option"], 2, "usage_error"),
     ],
 )
 def test_errors_are_a_json_object_on_stderr(
@@ -160,3 +161,23 @@ def test_an_api_error_carries_its_request_id(run_here: InProcess) -> None:
     error = json.loads(ran.err)
     assert str(error["request_id"]).startswith("req_")
     assert error["request_id"] in error["message"]
+
+
+def test_missing_credentials_are_a_json_error_too(run_here: InProcess) -> None:
+    """No credentials under --format json: the error object, exit 2, its own code."""
+    ran = run_here("account", "balance", "--format", "json", env={})
+    assert ran.code == 2
+    error = json.loads(ran.err)
+    validate("error", error)
+    assert error["code"] == "missing_credentials"
+    assert "VOBIZ_AUTH_ID" in error["message"]
+
+
+def test_a_usage_error_before_format_is_read_is_json_too(run_here: InProcess) -> None:
+    """`numbers list --no-such-option --format json`: parsing stops at the bad option,
+    and the error is still the JSON object."""
+    ran = run_here("numbers", "list", "--no-such-option", "--format", "json")
+    assert ran.code == 2
+    error = json.loads(ran.err)
+    validate("error", error)
+    assert "--no-such-option" in error["message"]
