@@ -27,7 +27,7 @@ from ._common import (
 )
 from ._context import Settings, run_async
 from ._options import CONTEXT, PROG, add_global_options
-from ._output import FORMATS
+from ._output import FORMATS, Output
 from .commands.account import account
 from .commands.inventory import inventory
 from .commands.numbers import numbers
@@ -141,15 +141,15 @@ def _format_in(args: list[str]) -> str | None:
 
 
 def _run(settings: Settings, args: list[str]) -> int:
-    def fail(message: str, exit_code: int, code: str, request_id: str | None = None) -> int:
-        settings.output().error(message, exit_code=exit_code, code=code, request_id=request_id)
-        return exit_code
-
     # A usage error can stop parsing before --format is read: look for it first,
     # so that a script asking for JSON gets its error as JSON too.
     requested = _format_in(args)
-    if requested is not None:
-        settings.output_format = requested
+
+    def fail(message: str, exit_code: int, code: str, request_id: str | None = None) -> int:
+        out = Output(requested or settings.output_format, quiet=settings.quiet)
+        out.error(message, exit_code=exit_code, code=code, request_id=request_id)
+        return exit_code
+
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=settings)
     except click.UsageError as exc:
