@@ -46,7 +46,12 @@ class Settings:
     _log_level: int = logging.NOTSET
 
     def start_logging(self) -> None:
-        """Send the SDK's debug log (one line per HTTP attempt, never a token) to stderr."""
+        """Send the SDK's debug log (one line per HTTP attempt, never a token) to stderr.
+
+        Once: ``-v`` before and after the command name is one handler, not two.
+        """
+        if self._log_handler is not None:
+            return
         logger = logging.getLogger("phonenumbers_async")
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

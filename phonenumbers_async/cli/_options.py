@@ -63,7 +63,11 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if value is not None else None
 
 
-def _store(attribute: str, convert: Callable[[Any], Any] | None = None) -> Any:
+def _store(
+    attribute: str, convert: Callable[[Any], Any] | None = None
+) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """The callback of a global option: put its value on the shared :class:`Settings`."""
+
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         source = ctx.get_parameter_source(param.name or "")
         top = ctx.parent is None

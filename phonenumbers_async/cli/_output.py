@@ -440,7 +440,7 @@ class RowStream:
         self._columns = columns
         self._page_size = page_size
         self._buffer: list[Mapping[str, str]] = []
-        self._csv: Any = None
+        self._csv: Any = None  # a csv.writer (its type is private to the csv module)
         self.count = 0
 
     def add(self, row: Mapping[str, str], json_item: object) -> None:

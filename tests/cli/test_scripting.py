@@ -5,6 +5,7 @@ from a one-off, shell completion and the emulator's ``--env``."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import signal
@@ -343,3 +344,12 @@ def test_python_m_emulator_takes_env_too(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert "--env" in result.stdout
+
+
+def test_verbose_twice_logs_each_request_once(emu: Emu, run_here: InProcess) -> None:
+    """`-v numbers list -v`: one log line per request (one handler), and it is removed after."""
+    ran = run_here("-v", "numbers", "list", "-v", "--per-page", "1")
+    assert ran.code == 0, ran.err
+    requests = [line for line in ran.err.splitlines() if "/numbers" in line and "GET" in line]
+    assert len(requests) == 1, ran.err
+    assert logging.getLogger("phonenumbers_async").handlers == []
