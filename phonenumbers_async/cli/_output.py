@@ -297,6 +297,7 @@ class Output:
         self.quiet = quiet
         self.stdout = stdout if stdout is not None else sys.stdout
         self.stderr = stderr if stderr is not None else sys.stderr
+        self._said_hidden = False
 
     # -- messages (stderr) -----------------------------------------------
 
@@ -397,7 +398,8 @@ class Output:
             # Text() keeps server data such as "[foo]" from being read as rich markup.
             table.add_row(*(Text(sanitize(row.get(column.key, ""))) for column in shown))
         console.print(table)
-        if hidden and rows:
+        if hidden and rows and not self._said_hidden:
+            self._said_hidden = True  # once, not again for each page of --all
             self.info(
                 f"not shown at this width: {', '.join(hidden)} (--format csv or json has them)"
             )

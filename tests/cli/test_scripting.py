@@ -221,10 +221,14 @@ def _slow_listing(emu: Emu, tmp_path: Path, *args: str) -> subprocess.Popen[str]
     )
 
 
-def test_ctrl_c_during_a_listing_exits_130(emu: Emu, tmp_path: Path) -> None:
-    """SIGINT to a real process in the middle of a slow --all listing: exit 130, "interrupted"."""
+@pytest.mark.parametrize("output_format", ["csv", "json"])
+def test_ctrl_c_during_a_listing_exits_130(emu: Emu, tmp_path: Path, output_format: str) -> None:
+    """SIGINT to a real process in the middle of a slow --all listing: exit 130,
+    "interrupted" (as the error object under --format json)."""
     emu.control("POST", "/faults", {"latency_ms": 400})
-    process = _slow_listing(emu, tmp_path, "inventory", "list", "--all", "--per-page", "2")
+    process = _slow_listing(
+        emu, tmp_path, "inventory", "list", "--all", "--per-page", "2", "--format", output_format
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # a page arrived: the command is mid-listing
@@ -235,8 +239,12 @@ def test_ctrl_c_during_a_listing_exits_130(emu: Emu, tmp_path: Path) -> None:
         process.kill()
         process.wait()
     assert process.returncode == 130, stderr
-    assert "error: interrupted" in stderr
     assert "Traceback" not in stderr
+    if output_format == "json":
+        error = json.loads(stderr.strip().splitlines()[-1])
+        assert (error["code"], error["exit_code"]) == ("interrupted", 130)
+    else:
+        assert "error: interrupted" in stderr
 
 
 def test_all_streams_lines_before_the_last_page(emu: Emu, tmp_path: Path) -> None:
