@@ -29,6 +29,7 @@ __all__ = [
     "check_trunk_group_id",
     "encode_query",
     "encode_segment",
+    "normalize_e164",
 ]
 
 MAX_PER_PAGE = 100
@@ -51,6 +52,57 @@ def check_e164(number: object) -> str:
             "the first not 0 (for example '+919876543210')"
         )
     return number
+
+
+# What people and spreadsheets put between digits: removing it never changes
+# the number. Anything else (a letter, a slash, "ext") is left for the check to refuse.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015.()]+")
+_SEPARATOR_NAMES = {
+    " ": "spaces",
+    "-": "dashes",
+    ".": "dots",
+    "(": "parentheses",
+    ")": "parentheses",
+}
+
+
+def normalize_e164(text: object) -> tuple[str, str | None]:
+    """``text`` as an E.164 number, and a note saying what was removed (None if nothing).
+
+    Spaces, dashes, dots and parentheses are removed: ``"+91 98765-43210"`` is
+    ``+919876543210``. A leading ``00`` or a missing ``+`` is *not* guessed (the
+    country code cannot be known): the :class:`ValidationError` names it.
+    """
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"{text!r} is not an E.164 number: expected text such as '+919876543210'"
+        )
+    stripped = text.strip()
+    compact = _SEPARATORS.sub("", stripped)
+    if _E164.fullmatch(compact):
+        if compact == stripped:
+            return compact, None
+        removed = sorted(
+            {
+                _SEPARATOR_NAMES.get(char, "spaces" if char.isspace() else "dashes")
+                for char in stripped
+                if not (char.isdigit() or char == "+")
+            }
+        )
+        return compact, f"{text!r} read as {compact} (removed {', '.join(removed)})"
+    if compact.startswith("00") and compact[2:].isdigit() and len(compact) > 2:
+        reason = (
+            "it starts with the dialling prefix '00', which is not read as '+': "
+            "write it as '+' then the country code"
+        )
+    elif compact.isdigit():
+        reason = (
+            "the leading '+' is missing (spreadsheets often drop it); the country code "
+            "is not guessed: write it as '+' then the country code"
+        )
+    else:
+        reason = "expected '+' then 1 to 15 digits, the first not 0 (for example '+919876543210')"
+    raise ValidationError(f"{text!r} is not an E.164 number: {reason}")
 
 
 def check_search(search: object) -> str | None:

@@ -22,13 +22,12 @@ from ._common import (
     EXIT_USAGE,
     CliError,
     describe_error,
+    error_code,
     exit_code_for,
 )
 from ._context import Settings, run_async
-from ._options import CONTEXT, PROG
-from ._output import (
-    FORMATS,
-)
+from ._options import CONTEXT, PROG, add_global_options
+from ._output import FORMATS, Output
 from .commands.account import account
 from .commands.inventory import inventory
 from .commands.numbers import numbers
@@ -42,86 +41,20 @@ __all__ = ["cli", "run"]
     epilog=EXIT_CODES_HELP,
     help=(
         "Manage Vobiz phone numbers: list, search inventory, buy and release in bulk, "
-        "assign to sub-accounts; run a local emulator of the API, or a demo on it."
+        "assign to sub-accounts; run a local emulator of the API, or a demo on it. "
+        "The options below are accepted after any command's name too."
     ),
 )
-@click.option(
-    "--auth-id",
-    envvar="VOBIZ_AUTH_ID",
-    show_envvar=True,
-    metavar="MA_…|SA_…",
-    help="Account Auth ID.",
-)
-@click.option(
-    "--auth-token",
-    envvar="VOBIZ_AUTH_TOKEN",
-    show_envvar=True,
-    metavar="TOKEN",
-    help="Account Auth Token (prefer the variable: flags show in the process list).",
-)
-@click.option(
-    "--base-url",
-    envvar="VOBIZ_BASE_URL",
-    show_envvar=True,
-    metavar="URL",
-    help="API base URL [default: https://api.vobiz.ai/api].",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format on stdout.",
-)
-@click.option(
-    "-q", "--quiet", is_flag=True, help="No progress or notes on stderr (errors still show)."
-)
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Log every HTTP request, and tracebacks, to stderr."
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="Seconds allowed for each request.",
-)
-@click.option(
-    "--rate-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="PER_SECOND",
-    help="Send at most this many requests per second.",
-)
 @click.version_option(__version__, prog_name=PROG)
-@click.pass_context
-def cli(
-    ctx: click.Context,
-    auth_id: str | None,
-    auth_token: str | None,
-    base_url: str | None,
-    output_format: str,
-    quiet: bool,
-    verbose: bool,
-    timeout: float,
-    rate_limit: float | None,
-) -> None:
-    settings = ctx.ensure_object(Settings)
-    settings.auth_id = auth_id
-    settings.auth_token = auth_token
-    settings.base_url = base_url
-    settings.output_format = output_format
-    settings.quiet = quiet
-    settings.verbose = verbose
-    settings.timeout = timeout
-    settings.rate_limit = rate_limit
-    if verbose:
-        settings.start_logging()
+def cli() -> None:
+    pass
 
 
 for group in (numbers, inventory, subaccounts, account):
     cli.add_command(group)
+
+# Commands that run on this machine only: no API options.
+LOCAL_COMMANDS = frozenset({"emulator", "demo", "completion"})
 
 
 @cli.command(
@@ -145,23 +78,45 @@ def emulator(args: tuple[str, ...]) -> int:
 
 @cli.command("demo")
 @click.option("--seed", type=int, default=None, help="Seed the emulator for a repeatable run.")
-@click.pass_obj
-def demo(settings: Settings, seed: int | None) -> int:
+def demo(seed: int | None) -> int:
     """Start a local emulator and walk through every operation on it."""
     from ._demo import run_demo
 
     return run_async(run_demo(seed=seed))
 
 
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
+SHELLS = ("bash", "zsh", "fish")
+
+
+@cli.command("completion")
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> int:
+    """Print the shell completion script for SHELL.
+
+    \b
+    bash: eval "$(phonenumbers-async completion bash)"   (in ~/.bashrc)
+    zsh:  eval "$(phonenumbers-async completion zsh)"    (in ~/.zshrc)
+    fish: phonenumbers-async completion fish > ~/.config/fish/completions/phonenumbers-async.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    if completer is None:  # click knows these three; a future click might not
+        raise CliError(f"no completion for {shell} in this version of click", EXIT_USAGE)
+    complete_var = "_" + PROG.replace("-", "_").upper() + "_COMPLETE"
+    sys.stdout.write(completer(cli, {}, PROG, complete_var).source() + "\n")
+    return EXIT_OK
+
+
+add_global_options(cli, skip=LOCAL_COMMANDS)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code.
 
-    Every failure becomes one ``error: …`` line on stderr and an exit code;
-    a traceback is shown only with ``--verbose`` and only for a bug.
+    Every failure becomes one ``error: …`` line on stderr (a JSON object with
+    ``--format json``) and an exit code; a traceback is shown only with
+    ``--verbose`` and only for a bug.
     """
     settings = Settings()
     args = list(sys.argv[1:] if argv is None else argv)
@@ -171,7 +126,30 @@ def run(argv: Sequence[str] | None = None) -> int:
         settings.stop_logging()
 
 
+def _format_in(args: list[str]) -> str | None:
+    """The last valid ``--format`` value in ``args`` (None without one)."""
+    found = None
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = arg.removeprefix("--format=") if arg.startswith("--format=") else None
+        if arg == "--format" and index + 1 < len(args):
+            value = args[index + 1]
+        if value in FORMATS:
+            found = value
+    return found
+
+
 def _run(settings: Settings, args: list[str]) -> int:
+    # A usage error can stop parsing before --format is read: look for it first,
+    # so that a script asking for JSON gets its error as JSON too.
+    requested = _format_in(args)
+
+    def fail(message: str, exit_code: int, code: str, request_id: str | None = None) -> int:
+        out = Output(requested or settings.output_format, quiet=settings.quiet)
+        out.error(message, exit_code=exit_code, code=code, request_id=request_id)
+        return exit_code
+
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=settings)
     except click.UsageError as exc:
@@ -181,23 +159,25 @@ def _run(settings: Settings, args: list[str]) -> int:
             exc.show()
             return EXIT_USAGE
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        _error(f"{exc.format_message()}{hint}")
-        return EXIT_USAGE
+        return fail(f"{exc.format_message()}{hint}", EXIT_USAGE, "usage_error")
     except click.ClickException as exc:
-        _error(exc.format_message())
-        return exc.exit_code
-    except click.Abort:
-        _error("aborted")
-        return EXIT_FAILURE
+        return fail(exc.format_message(), exc.exit_code, "usage_error")
+    except click.Abort as exc:
+        # click turns Ctrl-C (and end of input at a prompt) into Abort.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            return fail("interrupted", EXIT_INTERRUPTED, "interrupted")
+        return fail("aborted", EXIT_FAILURE, "aborted")
     except CliError as exc:
-        _error(exc.message)
-        return exc.exit_code
+        return fail(exc.message, exc.exit_code, exc.code, exc.request_id)
     except PhoneNumbersError as exc:
-        _error(describe_error(exc))
-        return exit_code_for(exc)
+        return fail(
+            describe_error(exc, base_url=settings.effective_base_url),
+            exit_code_for(exc),
+            error_code(exc),
+            getattr(exc, "request_id", None),
+        )
     except KeyboardInterrupt:
-        _error("interrupted")
-        return EXIT_INTERRUPTED
+        return fail("interrupted", EXIT_INTERRUPTED, "interrupted")
     except BrokenPipeError:
         # The reader (head, less…) went away; say nothing more on a dead pipe.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -206,16 +186,16 @@ def _run(settings: Settings, args: list[str]) -> int:
     except OSError as exc:
         # A local file (journal, results, input) could not be written or read.
         where = f" ({exc.filename})" if exc.filename else ""
-        _error(f"{exc.strerror or exc}{where}")
-        return EXIT_FAILURE
+        return fail(f"{exc.strerror or exc}{where}", EXIT_FAILURE, "os_error")
     except Exception as exc:
         if settings.verbose:
             traceback.print_exc(file=sys.stderr)
-        _error(
+        return fail(
             f"unexpected {exc.__class__.__name__}: {exc}"
-            + ("" if settings.verbose else " (rerun with --verbose to see the traceback)")
+            + ("" if settings.verbose else " (rerun with --verbose to see the traceback)"),
+            EXIT_FAILURE,
+            "bug",
         )
-        return EXIT_FAILURE
     if isinstance(result, int):
         return result
     return EXIT_OK

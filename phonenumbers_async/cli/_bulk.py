@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
-import io
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,8 +25,11 @@ from phonenumbers_async import (
 )
 
 from ._common import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError, describe_error
+
+# Reading numbers moved to _input; these names stay importable from here.
+from ._input import BadLine, Item, items_from_args, read_numbers_file
 from ._journal import Journal
-from ._output import RESULT_COLUMNS, Output, cell, make_console
+from ._output import RESULT_COLUMNS, Output, cell, make_console, progress_columns
 
 __all__ = [
     "BadLine",
@@ -42,33 +43,7 @@ __all__ = [
     "read_numbers_file",
 ]
 
-# The SDK's own rule for E.164; checked here too so that every bad line of a
-# file is reported, with its line number, before the first request is sent.
-_E164 = re.compile(r"\+[1-9][0-9]{0,14}")
-_DIGITS = re.compile(r"[1-9][0-9]{0,14}")
-
 OK_OUTCOMES = frozenset({"purchased", "already-owned", "released", "pending-release"})
-
-
-@dataclass(frozen=True)
-class Item:
-    """A number to act on and where it came from (a file line, or None for an argument)."""
-
-    e164: str
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class BadLine:
-    """Input that is not a number: where, what, and why."""
-
-    line: int | None
-    text: str
-    reason: str
-
-    def describe(self, source: str) -> str:
-        where = f"{source}, line {self.line}" if self.line is not None else source
-        return f"{where}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -92,90 +67,6 @@ class Result:
             "error": self.error,
             "cost": self.cost,
         }
-
-
-def _check(text: str, line: int | None) -> Item | BadLine:
-    if _E164.fullmatch(text):
-        return Item(text, line)
-    if _DIGITS.fullmatch(text):
-        reason = (
-            f"{text!r} is not an E.164 number: the leading '+' is missing "
-            "(spreadsheets often drop it)"
-        )
-    else:
-        reason = f"{text!r} is not an E.164 number: expected '+' then 1 to 15 digits"
-    return BadLine(line, text, reason)
-
-
-def _dedupe(
-    candidates: Iterable[Item | BadLine],
-) -> tuple[list[Item], list[BadLine], list[str]]:
-    items: list[Item] = []
-    bad: list[BadLine] = []
-    notes: list[str] = []
-    first_seen: dict[str, Item] = {}
-    for candidate in candidates:
-        if isinstance(candidate, BadLine):
-            bad.append(candidate)
-            continue
-        seen = first_seen.get(candidate.e164)
-        if seen is not None:
-            where = f"line {seen.line}" if seen.line is not None else "an earlier argument"
-            here = f"line {candidate.line}: " if candidate.line is not None else ""
-            notes.append(f"{here}{candidate.e164} repeats {where}; it is handled once")
-            continue
-        first_seen[candidate.e164] = candidate
-        items.append(candidate)
-    return items, bad, notes
-
-
-def items_from_args(numbers: Sequence[str]) -> tuple[list[Item], list[BadLine], list[str]]:
-    """Numbers given on the command line: checked and de-duplicated."""
-    return _dedupe(_check(text.strip(), None) for text in numbers)
-
-
-def read_numbers_file(path: Path) -> tuple[list[Item], list[BadLine], list[str]]:
-    """Numbers from a file: one per line, or a CSV whose header has an ``e164`` column.
-
-    Blank lines and lines starting with ``#`` are skipped. Returns the numbers
-    (de-duplicated, in file order), the bad lines, and notes about duplicates.
-    """
-    try:
-        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CliError(f"cannot read {path}: no such file", EXIT_USAGE) from None
-    except UnicodeDecodeError:
-        raise CliError(f"cannot read {path}: not UTF-8 text", EXIT_USAGE) from None
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
-    return _dedupe(_parse_numbers(text))
-
-
-def _parse_numbers(text: str) -> Iterable[Item | BadLine]:
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
-    header = [name.strip().lower() for name in next(csv.reader([first]), [])]
-    if "e164" not in header:
-        for number, line in enumerate(lines, start=1):
-            stripped = line.strip()
-            if stripped and not stripped.startswith("#"):
-                yield _check(stripped, number)
-        return
-    column = header.index("e164")
-    reader = csv.reader(io.StringIO(text))
-    seen_header = False
-    for row in reader:
-        if not any(value.strip() for value in row) or row[0].lstrip().startswith("#"):
-            continue
-        if not seen_header:
-            seen_header = True
-            continue
-        value = row[column].strip() if column < len(row) else ""
-        if not value:
-            yield BadLine(reader.line_num, ",".join(row), "no value in the e164 column")
-        else:
-            yield _check(value, reader.line_num)
 
 
 def _stamp() -> str:
@@ -279,24 +170,9 @@ class BarReporter:
     """A rich progress bar on the terminal; failures are printed above it as they happen."""
 
     def __init__(self, out: Output) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import Progress
 
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=make_console(out.stderr),
-        )
+        self._progress = Progress(*progress_columns(), console=make_console(out.stderr))
         self._task: object = None
         self._failed = 0
 

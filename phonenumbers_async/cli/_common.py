@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from phonenumbers_async import (
     APIError,
+    AuthenticationFailed,
     ConfigurationError,
     CoolOffInEffect,
+    NotFound,
     PhoneNumbersError,
+    RequestTimeout,
+    TransportError,
     ValidationError,
 )
 
@@ -22,6 +28,7 @@ __all__ = [
     "EXIT_USAGE",
     "CliError",
     "describe_error",
+    "error_code",
     "exit_code_for",
     "format_remaining",
     "format_time",
@@ -45,13 +52,43 @@ Exit codes:
   130  interrupted (rerun the same command to resume a bulk job)"""
 
 
-class CliError(Exception):
-    """A failure the command line reports as one line, with its exit code."""
+# The machine-readable code of a command line failure, by its exit code.
+_CODES = {
+    EXIT_USAGE: "usage_error",
+    EXIT_PARTIAL: "partly_failed",
+    EXIT_COOL_OFF: "cool_off",
+    EXIT_INTERRUPTED: "interrupted",
+}
 
-    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+
+class CliError(Exception):
+    """A failure the command line reports as one line, with its exit code.
+
+    ``code`` is what ``--format json`` reports (by default, from the exit code);
+    ``request_id`` the server's, when an API error caused it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        exit_code: int = EXIT_FAILURE,
+        *,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+        self.code = code or _CODES.get(exit_code, "failed")
+        self.request_id = request_id
+
+
+def error_code(exc: PhoneNumbersError) -> str:
+    """The machine-readable code of an SDK error: the API's own code when it sent one,
+    else the error's class in snake case (``transport_error``, ``validation_error``)."""
+    if isinstance(exc, APIError) and exc.code:
+        return str(exc.code)
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
 def format_time(value: datetime) -> str:
@@ -96,15 +133,44 @@ def _cool_off_text(exc: CoolOffInEffect, hint: str) -> str:
     return text
 
 
-def describe_error(exc: PhoneNumbersError, *, hint: str = "") -> str:
+BASE_URL_SETTING = "--base-url or VOBIZ_BASE_URL"
+CREDENTIAL_SETTINGS = "--auth-id/--auth-token or VOBIZ_AUTH_ID/VOBIZ_AUTH_TOKEN"
+
+
+def describe_error(exc: PhoneNumbersError, *, hint: str = "", base_url: str | None = None) -> str:
     """One line for an SDK error; API errors keep their status, code and request id.
 
     A cool-off reads ``in cool-off until <time> (<remaining>)``, then ``hint``.
+    With ``base_url``, an error that comes from where the client was pointed
+    (no connection, no such host, TLS to a plain-http server, a 404 "no such
+    route", refused credentials) names the URL and the setting to check.
     """
     if isinstance(exc, CoolOffInEffect):
         return _cool_off_text(exc, hint)
     text = str(exc) if isinstance(exc, APIError) else str(exc) or exc.__class__.__name__
-    return f"{text}; {hint}" if hint else text
+    if isinstance(exc, ConfigurationError):
+        # The SDK advises its Python argument; the command line has a flag for it.
+        text = text.replace("pass allow_http=True", "pass --allow-http")
+    where = _where_hint(exc, base_url) if base_url else ""
+    return "; ".join(part for part in (text, where, hint) if part)
+
+
+def _where_hint(exc: PhoneNumbersError, base_url: str) -> str:
+    if isinstance(exc, RequestTimeout):
+        return f"no answer in time from {base_url} (--timeout allows longer)"
+    if isinstance(exc, TransportError):
+        return f"base URL {base_url}: check {BASE_URL_SETTING}"
+    if isinstance(exc, AuthenticationFailed):
+        return f"the credentials were refused by {base_url}: check {CREDENTIAL_SETTINGS}"
+    if isinstance(exc, NotFound) and "no such route" in str(exc).lower():
+        path = urlsplit(base_url).path.rstrip("/")
+        if not path.endswith("/api"):
+            return (
+                f"base URL {base_url} does not end in /api (the API's root): "
+                f"check {BASE_URL_SETTING}"
+            )
+        return f"base URL {base_url} serves no such path: check {BASE_URL_SETTING}"
+    return ""
 
 
 def exit_code_for(exc: PhoneNumbersError) -> int:

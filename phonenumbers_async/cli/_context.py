@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from phonenumbers_async import (
     AsyncClient,
 )
+from phonenumbers_async._config import DEFAULT_BASE_URL
 
 from ._common import (
     EXIT_USAGE,
@@ -39,12 +40,18 @@ class Settings:
     verbose: bool = False
     timeout: float = 30.0
     rate_limit: float | None = None
+    allow_http: bool = False
 
     _log_handler: logging.Handler | None = None
     _log_level: int = logging.NOTSET
 
     def start_logging(self) -> None:
-        """Send the SDK's debug log (one line per HTTP attempt, never a token) to stderr."""
+        """Send the SDK's debug log (one line per HTTP attempt, never a token) to stderr.
+
+        Once: ``-v`` before and after the command name is one handler, not two.
+        """
+        if self._log_handler is not None:
+            return
         logger = logging.getLogger("phonenumbers_async")
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -76,7 +83,11 @@ class Settings:
         if missing:
             flags = " and ".join(flag for flag, _ in missing)
             names = " and ".join(env for _, env in missing)
-            raise CliError(f"missing credentials: pass {flags}, or set {names}", EXIT_USAGE)
+            raise CliError(
+                f"missing credentials: pass {flags}, or set {names}",
+                EXIT_USAGE,
+                code="missing_credentials",
+            )
         return AsyncClient(
             self.auth_id,
             self.auth_token,
@@ -84,7 +95,13 @@ class Settings:
             timeout=self.timeout,
             rate_limit=self.rate_limit,
             max_concurrency=max_concurrency,
+            allow_http=self.allow_http,
         )
+
+    @property
+    def effective_base_url(self) -> str:
+        """The base URL requests go to: the option or variable, else the API's."""
+        return self.base_url or DEFAULT_BASE_URL
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:

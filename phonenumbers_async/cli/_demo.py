@@ -15,7 +15,7 @@ from phonenumbers_async import AsyncClient, CoolOffInEffect, PhoneNumber
 from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, run_emulator
 
 from ._common import EXIT_OK, CliError, format_remaining, format_time
-from ._output import cell, make_console
+from ._output import cell, make_console, plural, sanitize
 
 __all__ = ["run_demo"]
 
@@ -37,7 +37,7 @@ def _numbers_table(numbers: Sequence[PhoneNumber]) -> Table:
     for number in numbers:
         table.add_row(
             *(
-                Text(cell(value))
+                Text(sanitize(cell(value)))
                 for value in (
                     number.e164,
                     number.account_id or "(inventory)",
@@ -120,7 +120,7 @@ class _Walk:
 
         self.step("List the master account's numbers, sub-accounts included")
         owned = [number async for number in client.numbers.iter(include_subaccounts=True)]
-        self.say(f"client.numbers.iter(include_subaccounts=True): {len(owned)} number(s)")
+        self.say(f"client.numbers.iter(include_subaccounts=True): {plural(len(owned), 'number')}")
         self.console.print(_numbers_table(owned))
 
         subs = await client.subaccounts.list()

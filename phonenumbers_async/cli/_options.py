@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from phonenumbers_async import (
     AsyncClient,
     Page,
+    ValidationError,
 )
-from phonenumbers_async.cli._context import Settings
+from phonenumbers_async._config import DEFAULT_BASE_URL
+from phonenumbers_async._validation import check_subaccount_id, normalize_e164
+from phonenumbers_async.cli._context import Settings, run_async
 from phonenumbers_async.cli._output import (
     FORMATS,
     Column,
     Output,
+    RowStream,
+    plural,
+    sanitize,
 )
 
 T = TypeVar("T")
@@ -42,56 +50,169 @@ def settings_of(ctx: click.Context) -> Settings:
     return ctx.ensure_object(Settings)
 
 
-def _set_format(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        settings_of(ctx).output_format = value
+# -- the global options ------------------------------------------------------
+#
+# One definition of each, put on the top-level group and on every command that
+# talks to the API (so `numbers list --timeout 5` works and its help shows
+# them). A value given after the command name wins over one given before it,
+# which wins over the environment, which wins over the default.
 
 
-def _set_quiet(ctx: click.Context, _: click.Parameter, value: bool) -> None:
-    if value:
-        settings_of(ctx).quiet = True
+def _strip(value: str | None) -> str | None:
+    # A copied Auth ID or token often brings a space or a newline along.
+    return value.strip() if value is not None else None
 
 
-def _set_verbose(ctx: click.Context, _: click.Parameter, value: bool) -> None:
-    settings = settings_of(ctx)
-    if value and not settings.verbose:
-        settings.verbose = True
-        settings.start_logging()
+def _store(
+    attribute: str, convert: Callable[[Any], Any] | None = None
+) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """The callback of a global option: put its value on the shared :class:`Settings`."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        source = ctx.get_parameter_source(param.name or "")
+        top = ctx.parent is None
+        # Below the top, only what was typed there counts: the environment and
+        # the defaults were applied at the top, and must not undo what was typed there.
+        if not top and source is not ParameterSource.COMMANDLINE:
+            return
+        settings = settings_of(ctx)
+        setattr(settings, attribute, convert(value) if convert is not None else value)
+        if attribute == "verbose" and value:
+            settings.start_logging()
+
+    return callback
 
 
-def output_options(function: F) -> F:
-    """``--format``, ``--quiet`` and ``--verbose`` after the command name too.
-
-    They only update the shared settings, so a command reads them from there.
-    """
-    for decorator in (
-        click.option(
-            "--format",
+def global_options() -> list[click.Option]:
+    """A fresh set of the global options (a click parameter belongs to one command)."""
+    return [
+        click.Option(
+            ["--auth-id"],
+            envvar="VOBIZ_AUTH_ID",
+            show_envvar=True,
+            metavar="MA_…|SA_…",
+            expose_value=False,
+            callback=_store("auth_id", _strip),
+            help="Account Auth ID.",
+        ),
+        click.Option(
+            ["--auth-token"],
+            envvar="VOBIZ_AUTH_TOKEN",
+            show_envvar=True,
+            metavar="TOKEN",
+            expose_value=False,
+            callback=_store("auth_token", _strip),
+            help="Account Auth Token (prefer the variable: flags show in the process list).",
+        ),
+        click.Option(
+            ["--base-url"],
+            envvar="VOBIZ_BASE_URL",
+            show_envvar=True,
+            metavar="URL",
+            expose_value=False,
+            callback=_store("base_url", _strip),
+            help=f"API base URL [default: {DEFAULT_BASE_URL}].",
+        ),
+        click.Option(
+            ["--allow-http"],
+            is_flag=True,
+            expose_value=False,
+            callback=_store("allow_http"),
+            help="Allow a plain-http base URL on another host (sends the token unencrypted).",
+        ),
+        click.Option(
+            ["--format", "output_format"],
             type=click.Choice(FORMATS),
+            default="table",
+            show_default=True,
+            expose_value=False,
+            callback=_store("output_format"),
+            help="Output format on stdout (json: one schema for every command).",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_store("quiet"),
+            help="No progress or notes on stderr (errors still show).",
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=_store("verbose"),
+            help="Log every HTTP request, and tracebacks, to stderr.",
+        ),
+        click.Option(
+            ["--timeout"],
+            type=click.FloatRange(min=0, min_open=True),
+            default=30.0,
+            show_default=True,
+            expose_value=False,
+            callback=_store("timeout"),
+            help="Seconds allowed for each request.",
+        ),
+        click.Option(
+            ["--rate-limit"],
+            type=click.FloatRange(min=0, min_open=True),
             default=None,
+            metavar="PER_SECOND",
             expose_value=False,
-            callback=_set_format,
-            help="Output format (as the global --format).",
+            callback=_store("rate_limit"),
+            help="Send at most this many requests per second.",
         ),
-        click.option(
-            "-q",
-            "--quiet",
-            is_flag=True,
-            expose_value=False,
-            callback=_set_quiet,
-            help="No progress or notes on stderr.",
-        ),
-        click.option(
-            "-v",
-            "--verbose",
-            is_flag=True,
-            expose_value=False,
-            callback=_set_verbose,
-            help="Log every HTTP request to stderr.",
-        ),
-    ):
-        function = decorator(function)
-    return function
+    ]
+
+
+GLOBAL_OPTION_NAMES = tuple(option.opts[-1] for option in global_options())
+
+
+def add_global_options(command: click.Command, *, skip: frozenset[str] = frozenset()) -> None:
+    """Put the global options on ``command`` and, for a group, on every command under it
+    (except the ones named in ``skip``, which do not talk to the API)."""
+    command.params.extend(global_options())
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            if name not in skip:
+                add_global_options(sub)
+
+
+# -- arguments that are numbers or ids ---------------------------------------
+
+
+# click >= 8.3 makes ParamType generic; a subscript would fail on the older ones allowed.
+class E164Type(click.ParamType):  # type: ignore[type-arg]
+    """An E.164 number, normalised (spaces, dashes, dots, parentheses removed, and said so)."""
+
+    name = "E164"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            e164, note = normalize_e164(value)
+        except ValidationError as exc:
+            self.fail(str(exc), param, ctx)
+        if note is not None and not (ctx is not None and settings_of(ctx).quiet):
+            print(f"note: {sanitize(note)}", file=sys.stderr, flush=True)
+        return e164
+
+
+class SubAccountIdType(click.ParamType):  # type: ignore[type-arg]
+    """A sub-account Auth ID (``SA_…``), surrounding spaces trimmed."""
+
+    name = "SA_…"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return check_subaccount_id(str(value).strip())
+        except ValidationError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+E164 = E164Type()
+SUB_ACCOUNT_ID = SubAccountIdType()
+
+
+# -- listings ----------------------------------------------------------------
 
 
 def paging_options(function: F) -> F:
@@ -104,9 +225,12 @@ def paging_options(function: F) -> F:
     function = click.option(
         "--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page to show."
     )(function)
-    return click.option("--all", "all_pages", is_flag=True, help="Every page, not just one.")(
-        function
-    )
+    return click.option(
+        "--all",
+        "all_pages",
+        is_flag=True,
+        help="Every page, printed as pages arrive (JSON Lines with --format json).",
+    )(function)
 
 
 def check_paging(all_pages: bool, page: int) -> None:
@@ -120,25 +244,56 @@ def page_note(out: Output, page: Page[Any], noun: str) -> None:
             out.info(f"page {page.page}; there may be more: --all lists every {noun}")
         return
     pages = page.page_count or 1
-    text = f"page {page.page} of {pages} ({page.total} {noun}s in all)"
+    text = f"page {page.page} of {pages} ({plural(page.total, noun)} in all)"
     if page.page < pages:
         text += f"; --page {page.page + 1} for the next, --all for every {noun}"
     out.info(text)
 
 
-async def one_page_or_all(
+def show_listing(
+    out: Output,
     client: AsyncClient,
+    *,
     all_pages: bool,
+    per_page: int | None,
     iterate: Callable[[int], AsyncIterator[T]],
     one_page: Callable[[int], Awaitable[Page[T]]],
-    per_page: int | None,
-) -> tuple[list[T], Page[T] | None]:
-    """Every item (``--all``) or one page of a listing, with the client closed after."""
-    async with client:
-        if all_pages:
-            return [item async for item in iterate(per_page or 100)], None
-        page = await one_page(per_page or 25)
-        return list(page.items), page
+    noun: str,
+    row: Callable[[T], Mapping[str, str]],
+    columns: Sequence[Column],
+    as_json: Callable[[T], Any],
+) -> None:
+    """One page of a listing, or (``--all``) every item written as its page arrives.
+
+    The client is closed after. An interrupted or failed ``--all`` leaves the
+    items written so far on stdout (a table prints its buffered rows first).
+    """
+    size = per_page or (100 if all_pages else 25)
+
+    async def one() -> Page[T]:
+        async with client:
+            return await one_page(size)
+
+    async def every(stream: RowStream) -> None:
+        async with client:
+            async for item in iterate(size):
+                stream.add(row(item), as_json(item))
+
+    if not all_pages:
+        page = run_async(one())
+        out.rows(
+            [row(item) for item in page.items],
+            columns,
+            json_items=[as_json(item) for item in page.items],
+        )
+        page_note(out, page, noun)
+        return
+    stream = out.stream(columns, page_size=size)
+    try:
+        run_async(every(stream))
+    finally:
+        stream.close()
+    out.info(f"{plural(stream.count, noun)} in all")
 
 
 def show(
@@ -148,15 +303,32 @@ def show(
     noun: str,
     row: Callable[[T], Mapping[str, str]],
     columns: Sequence[Column],
-    as_json: Callable[[T], dict[str, Any]],
+    as_json: Callable[[T], Any],
 ) -> None:
+    """Items already fetched (such as a fan-out's), with the page note when there is one."""
     out.rows([row(item) for item in items], columns, json_items=[as_json(item) for item in items])
     if page is not None:
         page_note(out, page, noun)
 
 
+# -- bulk commands -----------------------------------------------------------
+
+
+def writes_job_files(
+    count: int, *, from_file: bool, results_path: Path | None, journal_path: Path | None
+) -> bool:
+    """Whether a bulk command keeps a results CSV and a journal on disk.
+
+    A one-off (a single number given as an argument) writes nothing in the
+    current directory unless ``--results`` or ``--journal`` asks for it: its
+    outcome is printed, and a rerun finds the number already done by asking
+    the account. Several numbers, or a ``--from`` file, keep both so that an
+    interrupted job resumes.
+    """
+    return count > 1 or from_file or results_path is not None or journal_path is not None
+
+
 def bulk_options(function: F) -> F:
-    function = output_options(function)
     function = click.option(
         "--journal",
         "journal_path",
@@ -181,6 +353,7 @@ def bulk_options(function: F) -> F:
         "--from",
         "source",
         type=click.Path(path_type=Path, dir_okay=False),
-        help="File of numbers: one per line, or a CSV with an 'e164' column.",
+        help="File of numbers: one per line, or a CSV (its number column headed e164, "
+        "number, phone, phone_number or did, or the only column of numbers).",
     )(function)
     return click.argument("numbers", nargs=-1, metavar="[E164]...")(function)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import shlex
 import signal
 import sqlite3
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 from ._options import EmulatorOptions, OptionFlag, option_flags
 from ._server import run_emulator
 
-__all__ = ["build_parser", "main", "options_from_args"]
+__all__ = ["build_parser", "env_lines", "main", "options_from_args"]
 
 
 def _argument_type(flag: OptionFlag) -> Callable[[str], Any]:
@@ -56,6 +57,33 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_print_flags(parser: argparse.ArgumentParser) -> None:
+    """How to print the startup information: not an emulator option, so not in
+    :func:`build_parser` (which has exactly one flag per option)."""
+    parser.add_argument(
+        "--env",
+        dest="print_env",
+        action="store_true",
+        help=(
+            "print shell lines instead of the EMULATOR line: export VOBIZ_BASE_URL=..., "
+            "VOBIZ_AUTH_ID=..., VOBIZ_AUTH_TOKEN=... (for example: emulator --env > emu.env & "
+            "then, once it is written, . ./emu.env)"
+        ),
+    )
+
+
+def env_lines(base_url: str, auth_id: str, auth_token: str) -> list[str]:
+    """``export VOBIZ_…=…`` lines a POSIX shell can source, values quoted."""
+    return [
+        f"export {name}={shlex.quote(value)}"
+        for name, value in (
+            ("VOBIZ_BASE_URL", base_url),
+            ("VOBIZ_AUTH_ID", auth_id),
+            ("VOBIZ_AUTH_TOKEN", auth_token),
+        )
+    ]
+
+
 def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
     """The parsed flags as options (``ValueError`` for a combination that is refused)."""
     values = {
@@ -65,7 +93,7 @@ def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
     return EmulatorOptions(**values)
 
 
-async def _serve(options: EmulatorOptions) -> int:
+async def _serve(options: EmulatorOptions, *, print_env: bool = False) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
@@ -77,7 +105,13 @@ async def _serve(options: EmulatorOptions) -> int:
         installed.append(sig)
     try:
         async with run_emulator(options) as info:
-            print(info.startup_line(), flush=True)
+            if print_env:
+                print(
+                    "\n".join(env_lines(info.base_url, info.auth_id, info.auth_token)),
+                    flush=True,
+                )
+            else:
+                print(info.startup_line(), flush=True)
             print(
                 f"emulator: serving {info.base_url} (control API {info.control_url}/); "
                 "press Ctrl-C to stop",
@@ -97,6 +131,7 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
     Bad flags exit with status 2 (argparse).
     """
     parser = build_parser(prog)
+    _add_print_flags(parser)
     args = parser.parse_args(argv)
     try:
         options = options_from_args(args)
@@ -108,7 +143,7 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        return asyncio.run(_serve(options))
+        return asyncio.run(_serve(options, print_env=args.print_env))
     except KeyboardInterrupt:
         return 0
     except ValueError as exc:

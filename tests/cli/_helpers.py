@@ -69,6 +69,11 @@ def parse(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
+def parse_lines(text: str) -> list[Any]:
+    """JSON Lines (what `--all --format json` streams): one object a line."""
+    return [parse(line) for line in text.splitlines() if line.strip()]
+
+
 @dataclass
 class Emu:
     """One running emulator, inspected over raw HTTP."""
@@ -117,7 +122,7 @@ class Emu:
         """E.164 -> owner of every number the master (and its sub-accounts) own."""
         flag = "true" if include_subaccounts else "false"
         rows = self._all(f"/v1/account/{self.info.auth_id}/numbers", {"include_subaccounts": flag})
-        return {row["e164"]: row.get("account_id") or row.get("auth_id") for row in rows}
+        return {row["e164"]: str(row.get("account_id") or row.get("auth_id")) for row in rows}
 
     def ledger(self) -> list[dict[str, Any]]:
         return list(self.control("GET", "/ledger")["items"])
@@ -135,3 +140,12 @@ class Emu:
 def lines(text: str) -> list[str]:
     """The non-blank lines of ``text``."""
     return [line for line in text.splitlines() if line.strip()]
+
+
+@dataclass
+class Ran:
+    """What an in-process run of the command line did."""
+
+    code: int
+    out: str
+    err: str

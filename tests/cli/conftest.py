@@ -11,11 +11,12 @@ import pytest
 
 from phonenumbers_async.emulator import EmulatorThread
 
-from ._helpers import Emu, cli_env, run_cli
+from ._helpers import Emu, Ran, cli_env, run_cli
 
 SEED = 7070
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
+InProcess = Callable[..., Ran]
 
 
 @pytest.fixture
@@ -33,3 +34,35 @@ def cli(emu: Emu, tmp_path: Path) -> Runner:
         return run_cli(args, env=env or cli_env(emu.info), cwd=tmp_path)
 
     return run
+
+
+@pytest.fixture
+def run_here(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> InProcess:
+    """``run_here(*args)`` runs the command line in this process against ``emu``, in
+    ``tmp_path``; ``env=`` replaces the emulator's VOBIZ_* variables."""
+    from phonenumbers_async.cli._app import run
+
+    monkeypatch.chdir(tmp_path)
+
+    def go(*args: str, env: dict[str, str] | None = None) -> Ran:
+        variables = (
+            env
+            if env is not None
+            else {
+                "VOBIZ_AUTH_ID": emu.info.auth_id,
+                "VOBIZ_AUTH_TOKEN": emu.info.auth_token,
+                "VOBIZ_BASE_URL": emu.info.base_url,
+            }
+        )
+        for name in ("VOBIZ_AUTH_ID", "VOBIZ_AUTH_TOKEN", "VOBIZ_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return go

@@ -53,7 +53,7 @@ def test_forced_unassign_as_admin_is_audited(emu: Emu, cli) -> None:
     emu.control("POST", f"/numbers/{number.replace('+', '%2B')}/calls", {})
     result = cli("--format", "json", "subaccounts", "unassign", number, "--force")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"number": number, "outcome": "unassigned", "forced": "yes"}
+    assert json.loads(result.stdout) == {"e164": number, "outcome": "unassigned", "forced": True}
     assert emu.owned()[number] == emu.info.auth_id
     forced = [row for row in emu.control("GET", "/audit")["items"] if row["e164"] == number]
     assert [row["forced"] for row in forced] == [True]
@@ -64,5 +64,5 @@ def test_unassign_outside_cool_off_needs_no_force(emu: Emu, cli) -> None:
     number = emu.create_numbers(1, owner=emu.sub)[0]
     result = cli("subaccounts", "unassign", number, "--format", "csv")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["number,outcome,forced", f"{number},unassigned,no"]
+    assert result.stdout.splitlines() == ["e164,outcome,forced", f"{number},unassigned,no"]
     assert emu.owned()[number] == emu.info.auth_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ._helpers import Emu, parse
+from ._helpers import Emu, parse, parse_lines
 
 
 def _master_trunk(emu: Emu) -> str:
@@ -79,7 +79,7 @@ def test_account_balance_and_transactions(emu: Emu, cli) -> None:
     assert Decimal(record["available_balance"]) > 0
     transactions = cli("--format", "json", "account", "transactions", "--all")
     assert transactions.returncode == 0, transactions.stderr
-    entries = parse(transactions.stdout)
+    entries = parse_lines(transactions.stdout)
     assert any(entry.get("reference_type") == "did_rental" for entry in entries)
 
 
@@ -107,7 +107,7 @@ def test_inventory_exclude_leaves_prefixes_out(emu: Emu, cli) -> None:
     prefix = every[0][:6]
     result = cli("--format", "json", "inventory", "list", "--all", "--exclude", prefix)
     assert result.returncode == 0, result.stderr
-    listed = [item["e164"] for item in json.loads(result.stdout)]
+    listed = [item["e164"] for item in parse_lines(result.stdout)]
     assert listed
     assert not [number for number in listed if number.startswith(prefix)]
     assert len(listed) == len([number for number in every if not number.startswith(prefix)])

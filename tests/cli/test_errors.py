@@ -80,7 +80,8 @@ def test_malformed_argument_is_bad_input(emu: Emu, cli) -> None:
     """A malformed E.164 for assign exits 2 before any request, with the SDK's reason."""
     result = cli("subaccounts", "assign", "0044123", emu.sub)
     assert result.returncode == 2
-    assert result.stderr.startswith("error: '0044123' is not an E.164 number")
+    assert result.stderr.startswith("error: Invalid value for 'E164': '0044123' is not an E.164")
+    assert "dialling prefix '00'" in result.stderr
     assert emu.control("GET", "/stats")["requests"] == {}
 
 

@@ -8,7 +8,7 @@ import io
 import json
 from decimal import Decimal
 
-from ._helpers import Emu, cli_env, lines, parse
+from ._helpers import Emu, cli_env, lines, parse, parse_lines
 
 
 def test_inventory_list_json_is_the_first_page_of_the_api(emu: Emu, cli) -> None:
@@ -33,7 +33,7 @@ def test_inventory_list_csv_all_pages_filtered_by_country(emu: Emu, cli) -> None
     assert expected, "the seed should put Indian numbers on sale"
     assert {row["e164"] for row in rows} == expected
     assert {row["country"] for row in rows} == {"IN"}
-    assert all(row["account_id"] == "" for row in rows)
+    assert "account_id" not in rows[0], "numbers on sale have no owner column"
 
 
 def test_inventory_list_table_shows_the_searched_numbers(emu: Emu, cli) -> None:
@@ -85,7 +85,7 @@ def test_numbers_list_all_walks_every_page(emu: Emu, cli) -> None:
     created = emu.create_numbers(23, owner=emu.info.auth_id)
     result = cli("numbers", "list", "--all", "--per-page", "10", "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert sorted(item["e164"] for item in json.loads(result.stdout)) == sorted(created)
+    assert sorted(item["e164"] for item in parse_lines(result.stdout)) == sorted(created)
 
 
 def test_subaccounts_list_in_every_format_never_prints_a_token(emu: Emu, cli) -> None:

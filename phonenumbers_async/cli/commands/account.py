@@ -7,24 +7,20 @@ from typing import Any, TypeVar
 
 import click
 
-from phonenumbers_async import (
-    converter,
-)
 from phonenumbers_async.cli._common import (
     EXIT_OK,
 )
-from phonenumbers_async.cli._context import Settings, call, run_async
+from phonenumbers_async.cli._context import Settings, call
 from phonenumbers_async.cli._options import (
     CONTEXT,
     check_paging,
-    one_page_or_all,
-    output_options,
     paging_options,
-    show,
+    show_listing,
 )
 from phonenumbers_async.cli._output import (
     Column,
     cell,
+    json_value,
 )
 
 T = TypeVar("T")
@@ -35,7 +31,7 @@ TRANSACTION_COLUMNS = (
     Column("type", "Type"),
     Column("amount", "Amount", numeric=True),
     Column("currency", "Currency"),
-    Column("reference_type", "Kind"),
+    Column("reference_type", "Kind", drop=1),
     Column("description", "Description"),
     Column("id", "Id", in_table=False),
 )
@@ -51,7 +47,6 @@ def account() -> None:
 
 @account.command("balance")
 @click.option("--currency", default="INR", show_default=True, help="Three-letter currency code.")
-@output_options
 @click.pass_obj
 def account_balance(settings: Settings, currency: str) -> int:
     """The balance; available_balance is what purchases may spend."""
@@ -61,11 +56,11 @@ def account_balance(settings: Settings, currency: str) -> int:
         f"(balance {cell(balance.balance)}, reserved {cell(balance.reserved_funds)}, "
         f"credit limit {cell(balance.credit_limit)})",
         {
-            "currency": cell(balance.currency),
-            "balance": cell(balance.balance),
-            "available_balance": cell(balance.available_balance),
-            "reserved_funds": cell(balance.reserved_funds),
-            "credit_limit": cell(balance.credit_limit),
+            "currency": balance.currency,
+            "balance": balance.balance,
+            "available_balance": balance.available_balance,
+            "reserved_funds": balance.reserved_funds,
+            "credit_limit": balance.credit_limit,
         },
     )
     return EXIT_OK
@@ -73,7 +68,6 @@ def account_balance(settings: Settings, currency: str) -> int:
 
 @account.command("transactions")
 @paging_options
-@output_options
 @click.pass_obj
 def account_transactions(
     settings: Settings, all_pages: bool, page: int, per_page: int | None
@@ -81,24 +75,18 @@ def account_transactions(
     """The ledger: number rentals, calls, payments and refunds (one page, or --all)."""
     check_paging(all_pages, page)
     client = settings.client()
-    items, one_page = run_async(
-        one_page_or_all(
-            client,
-            all_pages,
-            lambda size: client.account.iter_transactions(per_page=size),
-            lambda size: client.account.list_transactions(page=page, per_page=size),
-            per_page,
-        )
-    )
-    show(
+    show_listing(
         settings.output(),
-        items,
-        one_page,
-        "transaction",
-        lambda entry: {
+        client,
+        all_pages=all_pages,
+        per_page=per_page,
+        iterate=lambda size: client.account.iter_transactions(per_page=size),
+        one_page=lambda size: client.account.list_transactions(page=page, per_page=size),
+        noun="transaction",
+        row=lambda entry: {
             column.key: cell(getattr(entry, column.key)) for column in TRANSACTION_COLUMNS
         },
-        TRANSACTION_COLUMNS,
-        converter.unstructure,
+        columns=TRANSACTION_COLUMNS,
+        as_json=json_value,
     )
     return EXIT_OK

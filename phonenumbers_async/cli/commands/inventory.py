@@ -10,17 +10,15 @@ import click
 from phonenumbers_async.cli._common import (
     EXIT_OK,
 )
-from phonenumbers_async.cli._context import Settings, run_async
+from phonenumbers_async.cli._context import Settings
 from phonenumbers_async.cli._options import (
     CONTEXT,
     check_paging,
-    one_page_or_all,
-    output_options,
     paging_options,
-    show,
+    show_listing,
 )
 from phonenumbers_async.cli._output import (
-    NUMBER_COLUMNS,
+    INVENTORY_COLUMNS,
     number_json,
     number_row,
 )
@@ -47,7 +45,6 @@ def inventory() -> None:
     help="Leave out numbers starting with PREFIX (repeat it, or separate with commas).",
 )
 @paging_options
-@output_options
 @click.pass_obj
 def inventory_list(
     settings: Settings,
@@ -60,21 +57,21 @@ def inventory_list(
 ) -> int:
     """List numbers on sale (one page, or --all), optionally filtered."""
     check_paging(all_pages, page)
-    out = settings.output()
     client = settings.client()
-
-    items, one_page = run_async(
-        one_page_or_all(
-            client,
-            all_pages,
-            lambda size: client.inventory.iter(
-                country=country, search=search, exclude=exclude, per_page=size
-            ),
-            lambda size: client.inventory.list(
-                country=country, search=search, exclude=exclude, page=page, per_page=size
-            ),
-            per_page,
-        )
+    show_listing(
+        settings.output(),
+        client,
+        all_pages=all_pages,
+        per_page=per_page,
+        iterate=lambda size: client.inventory.iter(
+            country=country, search=search, exclude=exclude, per_page=size
+        ),
+        one_page=lambda size: client.inventory.list(
+            country=country, search=search, exclude=exclude, page=page, per_page=size
+        ),
+        noun="number",
+        row=number_row,
+        columns=INVENTORY_COLUMNS,
+        as_json=number_json,
     )
-    show(out, items, one_page, "number", number_row, NUMBER_COLUMNS, number_json)
     return EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,9 +13,7 @@ import click
 from phonenumbers_async import (
     AsyncClient,
     FanOutError,
-    Page,
     PhoneNumber,
-    converter,
 )
 from phonenumbers_async.cli._bulk import (
     BulkJob,
@@ -39,19 +38,22 @@ from phonenumbers_async.cli._context import Settings, call, run_async
 from phonenumbers_async.cli._journal import Journal
 from phonenumbers_async.cli._options import (
     CONTEXT,
+    E164,
     JOURNAL_HELP,
+    PROG,
     bulk_options,
     check_paging,
-    one_page_or_all,
-    output_options,
     paging_options,
     show,
+    show_listing,
+    writes_job_files,
 )
 from phonenumbers_async.cli._output import (
     NUMBER_COLUMNS,
     RESULT_COLUMNS,
     Column,
     cell,
+    json_value,
     number_json,
     number_row,
 )
@@ -88,7 +90,6 @@ def numbers() -> None:
     show_default=True,
     help="Requests in flight for --all and --fan-out.",
 )
-@output_options
 @click.pass_obj
 def numbers_list(
     settings: Settings,
@@ -121,30 +122,28 @@ def numbers_list(
                 return found, exc
         return found, None
 
-    failure: FanOutError | None = None
-    one_page: Page[PhoneNumber] | None = None
-    if fan_out:
-        items, failure = run_async(fan_out_all())
-        # Accounts answer in any order; a stable order makes runs comparable.
-        items.sort(key=lambda number: (number.account_id or "", number.e164))
-    else:
-        items, one_page = run_async(
-            one_page_or_all(
-                client,
-                all_pages,
-                lambda size: client.numbers.iter(
-                    per_page=size, include_subaccounts=include_subaccounts, search=search
-                ),
-                lambda size: client.numbers.list(
-                    page=page,
-                    per_page=size,
-                    include_subaccounts=include_subaccounts,
-                    search=search,
-                ),
-                per_page,
-            )
+    if not fan_out:
+        show_listing(
+            out,
+            client,
+            all_pages=all_pages,
+            per_page=per_page,
+            iterate=lambda size: client.numbers.iter(
+                per_page=size, include_subaccounts=include_subaccounts, search=search
+            ),
+            one_page=lambda size: client.numbers.list(
+                page=page, per_page=size, include_subaccounts=include_subaccounts, search=search
+            ),
+            noun="number",
+            row=number_row,
+            columns=NUMBER_COLUMNS,
+            as_json=number_json,
         )
-    show(out, items, one_page, "number", number_row, NUMBER_COLUMNS, number_json)
+        return EXIT_OK
+    items, failure = run_async(fan_out_all())
+    # Accounts answer in any order; a stable order makes runs comparable.
+    items.sort(key=lambda number: (number.account_id or "", number.e164))
+    show(out, items, None, "number", number_row, NUMBER_COLUMNS, number_json)
     if failure is not None:
         details = "; ".join(
             f"{account}: {describe_error(error)}" for account, error in failure.failures.items()
@@ -259,7 +258,17 @@ def _bulk(
     client = settings.client(max_concurrency=concurrency)
     if not yes:
         _confirm_release([item.e164 for item in items])
+    keep_files = writes_job_files(
+        len(items),
+        from_file=source is not None,
+        results_path=results_path,
+        journal_path=journal_path,
+    )
     cwd = Path.cwd()
+    if not keep_files:  # a one-off: its journal and results go in a scratch directory
+        scratch = tempfile.TemporaryDirectory(prefix=f"{PROG}-")
+        click.get_current_context().call_on_close(scratch.cleanup)
+        cwd = Path(scratch.name)
     # An immediate release is another job than a cancellable one: its own journal.
     job_name = f"{operation}-immediate" if immediate else operation
     journal_path = journal_path or default_journal_path(
@@ -300,7 +309,8 @@ def _bulk(
                 results = run_async(go())
             except KeyboardInterrupt:
                 raise CliError(
-                    f"interrupted; rerun the same command to resume (journal {journal_path})",
+                    "interrupted; rerun the same command to resume"
+                    + (f" (journal {journal_path})" if keep_files else ""),
                     EXIT_INTERRUPTED,
                 ) from None
         finally:
@@ -318,13 +328,16 @@ def _bulk(
     if job.reconciled:
         extra += f"; {job.reconciled} settled by checking the account"
     code = exit_code(results)
-    tail = f"results: {results_path}; journal: {journal_path}"
+    tail = f"; results: {results_path}; journal: {journal_path}" if keep_files else ""
     if code == EXIT_OK:
-        out.info(f"{operation}: {summary}{extra}; {tail}")
+        out.info(f"{operation}: {summary}{extra}{tail}")
     else:
         failed = sum(not result.ok for result in results)
+        # "1 of 1 failed", not "1 of 1 failed (1 failed)": the other outcomes in brackets.
+        others = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if outcome != "failed")
+        detail = f" ({others}{extra})" if others else extra
         print(
-            f"error: {operation}: {failed} of {len(results)} failed ({summary}{extra}); {tail}",
+            f"error: {operation}: {failed} of {len(results)} failed{detail}{tail}",
             file=sys.stderr,
             flush=True,
         )
@@ -347,8 +360,7 @@ def _confirm_release(items: Sequence[str]) -> None:
 
 
 @numbers.command("get")
-@click.argument("e164")
-@output_options
+@click.argument("e164", type=E164)
 @click.pass_obj
 def numbers_get(settings: Settings, e164: str) -> int:
     """Show one of the account's numbers (looked up with the API's search)."""
@@ -358,8 +370,7 @@ def numbers_get(settings: Settings, e164: str) -> int:
 
 
 @numbers.command("cancel-release", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
-@output_options
+@click.argument("e164", type=E164)
 @click.pass_obj
 def numbers_cancel_release(settings: Settings, e164: str) -> int:
     """Undo a release within its 24-hour window: the number is active again."""
@@ -374,18 +385,18 @@ def numbers_cancel_release(settings: Settings, e164: str) -> int:
         {
             "e164": e164,
             "outcome": "active",
-            "refund_amount": cell(cancelled.refund_amount),
-            "refund_status": cell(cancelled.refund_status),
+            "refund_amount": cancelled.refund_amount,
+            "currency": cancelled.currency,
+            "refund_status": cancelled.refund_status,
         },
     )
     return EXIT_OK
 
 
 @numbers.command("route", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
+@click.argument("e164", type=E164)
 @click.option("--trunk", "trunk_group_id", metavar="UUID", help="The SIP trunk group to route to.")
 @click.option("--application", "application_id", metavar="ID", help="The application to attach.")
-@output_options
 @click.pass_obj
 def numbers_route(
     settings: Settings, e164: str, trunk_group_id: str | None, application_id: str | None
@@ -407,12 +418,11 @@ def numbers_route(
 
 
 @numbers.command("unroute", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
+@click.argument("e164", type=E164)
 @click.option("--trunk", "from_trunk", is_flag=True, help="Only take it off its SIP trunk.")
 @click.option(
     "--application", "from_application", is_flag=True, help="Only detach its application."
 )
-@output_options
 @click.pass_obj
 def numbers_unroute(settings: Settings, e164: str, from_trunk: bool, from_application: bool) -> int:
     """Take a number off its trunk and/or application (by default whichever it has)."""
@@ -437,12 +447,11 @@ def numbers_unroute(settings: Settings, e164: str, from_trunk: bool, from_applic
 
 
 @numbers.command("health")
-@click.argument("e164")
+@click.argument("e164", type=E164)
 @click.option(
     "--granularity", type=click.Choice(["daily", "hourly"]), default="daily", show_default=True
 )
 @click.option("--days", type=click.IntRange(1, 365), default=30, show_default=True)
-@output_options
 @click.pass_obj
 def numbers_health(settings: Settings, e164: str, granularity: str, days: int) -> int:
     """A number's health: calls, answer rate and minutes, with one row per day (or hour)."""
@@ -461,7 +470,7 @@ def numbers_health(settings: Settings, e164: str, granularity: str, days: int) -
         {column.key: cell(getattr(snapshot, column.key)) for column in HEALTH_COLUMNS}
         for snapshot in health.snapshots
     ]
-    out.rows(rows, HEALTH_COLUMNS, json_items=[converter.unstructure(health)])
+    out.rows(rows, HEALTH_COLUMNS, json_items=[{"e164": e164, **json_value(health)}])
     return EXIT_OK
 
 

@@ -22,15 +22,14 @@ from phonenumbers_async.cli._common import (
 from phonenumbers_async.cli._context import Settings, call, run_async
 from phonenumbers_async.cli._options import (
     CONTEXT,
+    E164,
+    SUB_ACCOUNT_ID,
     check_paging,
-    one_page_or_all,
-    output_options,
     paging_options,
-    show,
+    show_listing,
 )
 from phonenumbers_async.cli._output import (
     SUBACCOUNT_COLUMNS,
-    cell,
     subaccount_json,
     subaccount_row,
 )
@@ -50,7 +49,6 @@ def subaccounts() -> None:
 @subaccounts.command("list")
 @paging_options
 @click.option("--active-only", is_flag=True, help="Only active sub-accounts.")
-@output_options
 @click.pass_obj
 def subaccounts_list(
     settings: Settings,
@@ -61,27 +59,26 @@ def subaccounts_list(
 ) -> int:
     """List the master account's sub-accounts (one page, or --all)."""
     check_paging(all_pages, page)
-    out = settings.output()
     client = settings.client()
     active = True if active_only else None
-
-    items, one_page = run_async(
-        one_page_or_all(
-            client,
-            all_pages,
-            lambda size: client.subaccounts.iter(per_page=size, active_only=active),
-            lambda size: client.subaccounts.list(page=page, per_page=size, active_only=active),
-            per_page,
-        )
+    show_listing(
+        settings.output(),
+        client,
+        all_pages=all_pages,
+        per_page=per_page,
+        iterate=lambda size: client.subaccounts.iter(per_page=size, active_only=active),
+        one_page=lambda size: client.subaccounts.list(page=page, per_page=size, active_only=active),
+        noun="sub-account",
+        row=subaccount_row,
+        columns=SUBACCOUNT_COLUMNS,
+        as_json=subaccount_json,
     )
-    show(out, items, one_page, "sub-account", subaccount_row, SUBACCOUNT_COLUMNS, subaccount_json)
     return EXIT_OK
 
 
 @subaccounts.command("assign", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
-@click.argument("sub_account", metavar="SA_…")
-@output_options
+@click.argument("e164", type=E164)
+@click.argument("sub_account", metavar="SA_…", type=SUB_ACCOUNT_ID)
 @click.pass_obj
 def subaccounts_assign(settings: Settings, e164: str, sub_account: str) -> int:
     """Move a number from the master's pool to a sub-account."""
@@ -98,19 +95,18 @@ def subaccounts_assign(settings: Settings, e164: str, sub_account: str) -> int:
         raise CliError(f"cannot assign {e164}: {describe_error(exc)}", EXIT_COOL_OFF) from None
     out.record(
         f"assigned {e164} to {sub_account}",
-        {"number": e164, "sub_account": sub_account, "outcome": "assigned"},
+        {"e164": e164, "sub_account_id": sub_account, "outcome": "assigned"},
     )
     return EXIT_OK
 
 
 @subaccounts.command("unassign", epilog=EXIT_CODES_HELP)
-@click.argument("e164")
+@click.argument("e164", type=E164)
 @click.option(
     "--force",
     is_flag=True,
     help="Unassign even within the 15-day cool-off (admin accounts only; audited).",
 )
-@output_options
 @click.pass_obj
 def subaccounts_unassign(settings: Settings, e164: str, force: bool) -> int:
     """Move a number back from its sub-account to the master's pool.
@@ -136,7 +132,7 @@ def subaccounts_unassign(settings: Settings, e164: str, force: bool) -> int:
     how = " (forced)" if force else ""
     out.record(
         f"unassigned {e164}{how}; it is back in the master account's pool",
-        {"number": e164, "outcome": "unassigned", "forced": "yes" if force else "no"},
+        {"e164": e164, "outcome": "unassigned", "forced": force},
     )
     return EXIT_OK
 
@@ -147,7 +143,6 @@ def subaccounts_unassign(settings: Settings, e164: str, force: bool) -> int:
 @click.option("--kyc-mode", type=click.Choice(["personal_use", "customer_use"]))
 @click.option("--description")
 @click.option("--disabled", is_flag=True, help="Create it disabled.")
-@output_options
 @click.pass_obj
 def subaccounts_create(
     settings: Settings,
@@ -173,18 +168,17 @@ def subaccounts_create(
     token = created.auth_token or "(the server sent none: reset it before use)"
     out.record(
         f"created {created.auth_id} ({name}); auth token: {token}",
-        {"auth_id": created.auth_id, "name": name, "auth_token": cell(created.auth_token)},
+        {"auth_id": created.auth_id, "name": name, "auth_token": created.auth_token},
     )
     return EXIT_OK
 
 
 @subaccounts.command("update")
-@click.argument("sub_account", metavar="SA_…")
+@click.argument("sub_account", metavar="SA_…", type=SUB_ACCOUNT_ID)
 @click.option("--name")
 @click.option("--email")
 @click.option("--description")
 @click.option("--enable/--disable", "enabled", default=None)
-@output_options
 @click.pass_obj
 def subaccounts_update(
     settings: Settings,
@@ -208,9 +202,8 @@ def subaccounts_update(
 
 
 @subaccounts.command("delete", epilog=EXIT_CODES_HELP)
-@click.argument("sub_account", metavar="SA_…")
+@click.argument("sub_account", metavar="SA_…", type=SUB_ACCOUNT_ID)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
-@output_options
 @click.pass_obj
 def subaccounts_delete(settings: Settings, sub_account: str, yes: bool) -> int:
     """Delete a sub-account (asks first unless --yes; refuses without a terminal)."""
