@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from functools import partial
 from typing import Any, Literal, TypedDict, Unpack
 
+from .._bulk._engine import BulkEngine, assign_step
+from .._bulk._journal import JobIdentity, JournalArg
+from .._bulk._outcome import BulkOutcome
 from .._models import CreatedSubAccount, Page, SubAccount
 from .._paging import PageReader, iterate_items
 from .._reconcile import StateChange, apply, nothing_to_recover
@@ -345,6 +348,30 @@ class SubAccounts(Resource):
                 recover=nothing_to_recover,
             ),
         )
+
+    async def assign_many(
+        self,
+        assignments: Mapping[str, str] | Iterable[tuple[str, str]],
+        *,
+        concurrency: int = 8,
+        journal: JournalArg = None,
+        run_id: str | None = None,
+    ) -> AsyncIterator[BulkOutcome]:
+        """Hand many numbers to sub-accounts: ``(e164, sub_account_id)`` pairs or a mapping.
+
+        Concurrent and resumable like ``numbers.purchase_many``; a number the
+        sub-account already holds is reported ``assigned`` after a lookup.
+        """
+        pairs = assignments.items() if isinstance(assignments, Mapping) else assignments
+        targets: dict[str, str] = {}
+        for e164, sub_account_id in pairs:
+            targets.setdefault(check_e164(e164), check_subaccount_id(sub_account_id))
+        client = self._client
+        identity = JobIdentity("assign", client.auth_id, client.base_url)
+        engine = BulkEngine(client, identity, journal, concurrency=concurrency, run_id=run_id)
+        job = assign_step(engine, self, targets.__getitem__)
+        async for outcome in engine.run(list(targets), job.handle):
+            yield outcome
 
     async def _held_by(self, auth_id: str, e164: str) -> Verdict:
         """Done when account ``auth_id`` itself (not a sub-account of it) now holds ``e164``."""
