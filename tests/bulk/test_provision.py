@@ -1,0 +1,144 @@
+"""``numbers.provision`` (buy, hand to a sub-account, route), ``route_many`` and
+``subaccounts.assign_many`` against the emulator, async and through the sync ``Client``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from pathlib import Path
+from typing import Any, cast
+
+from phonenumbers_async import (
+    AsyncClient,
+    Client,
+    Outcome,
+    ProvisionOrder,
+    RouteTarget,
+)
+from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, EmulatorThread
+
+from ._helpers import as_generator, collect, debits, on_sale, spent
+
+
+async def _order(control: EmulatorControl, emu: EmulatorInfo, count: int) -> ProvisionOrder:
+    account = await control.account(emu.auth_id)
+    return ProvisionOrder(
+        count=count,
+        capabilities=("voice",),
+        sub_account=emu.subaccounts[0][0],
+        trunk_group_id=str(account["trunk_group_ids"][0]),
+    )
+
+
+async def _delivered(control: EmulatorControl, order: ProvisionOrder, numbers: list[str]) -> None:
+    for e164 in numbers:
+        row = await control.number(e164)
+        assert row["owner"] == order.sub_account
+        assert str(row["trunk_group_id"]).lower() == order.trunk_group_id
+
+
+async def test_provision_delivers_n_numbers_when_some_are_bought_away(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo, tmp_path: Path
+) -> None:
+    """Two purchases find their number taken by another buyer: both are reported taken and
+    replaced from inventory; exactly 5 numbers end assigned and routed, 5 debits."""
+    order = await _order(control, emu, 5)
+    other = (await control.create_account(parent_auth_id=None))["auth_id"]
+    await control.set_faults(purchase_taken_by=other, purchase_taken_count=2)
+    outcomes = await collect(
+        client.numbers.provision(order, concurrency=3, journal=tmp_path / "p.jsonl")
+    )
+    counts = Counter(o.outcome for o in outcomes)
+    assert counts == {Outcome.PROVISIONED: 5, Outcome.TAKEN: 2}
+    delivered = [o.e164 for o in outcomes if o.outcome is Outcome.PROVISIONED]
+    replacements = [o for o in outcomes if o.replaces is not None]
+    taken = {o.e164 for o in outcomes if o.outcome is Outcome.TAKEN}
+    assert {o.replaces for o in replacements} == taken
+    await _delivered(control, order, delivered)
+    for o in outcomes:
+        if o.outcome is Outcome.PROVISIONED:
+            assert o.steps == ("purchased", "assigned", "routed")
+    ledger = await debits(control, emu.auth_id)
+    assert set(ledger) == set(delivered)
+    assert spent(outcomes) == sum(ledger.values())
+
+
+async def test_provision_resumes_after_a_kill_without_buying_twice(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo, tmp_path: Path
+) -> None:
+    """The job is stopped after its first outcome; the rerun with the same order and
+    journal finishes the job: 4 numbers provisioned in all, 4 debits, the first one
+    reported as the first run's work."""
+    order = await _order(control, emu, 4)
+    journal = tmp_path / "p.jsonl"
+    await control.set_faults(latency_ms=60)
+    run = client.numbers.provision(order, concurrency=2, journal=journal)
+    async with contextlib.aclosing(as_generator(run)):
+        first = await anext(run)
+    await control.set_faults(latency_ms=0)
+    rerun = await collect(client.numbers.provision(order, concurrency=2, journal=journal))
+    assert Counter(o.outcome for o in rerun) == {Outcome.PROVISIONED: 4}
+    by_number = {o.e164: o for o in rerun}
+    assert by_number[first.e164].earlier
+    assert by_number[first.e164].run_id == first.run_id
+    ledger = await debits(control, emu.auth_id)
+    assert set(ledger) == set(by_number)
+    assert (await control.stats())["purchases_committed"] == 4
+    assert spent(rerun) == sum(ledger.values())
+    await _delivered(control, order, list(by_number))
+
+
+async def test_a_plan_is_applied_as_planned_and_costs_what_it_said(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo
+) -> None:
+    """plan_provision picks the numbers; provision(plan) buys exactly those, for the total."""
+    order = await _order(control, emu, 3)
+    plan = await client.numbers.plan_provision(order)
+    assert plan.count == 3
+    outcomes = await collect(client.numbers.provision(plan))
+    assert {o.e164 for o in outcomes} == {line.e164 for line in plan.lines}
+    assert spent(outcomes) == plan.total
+
+
+async def test_route_many_and_assign_many_are_done_once(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo, tmp_path: Path
+) -> None:
+    """Route three numbers to a trunk and hand them to a sub-account; rerunning either
+    job reports them done by the first run, verified, without changing anything."""
+    wanted = await on_sale(client, 3)
+    await collect(client.numbers.purchase_many(wanted))
+    trunk = str((await control.account(emu.auth_id))["trunk_group_ids"][0])
+    sub = emu.subaccounts[0][0]
+    routed = await collect(
+        client.numbers.route_many({e164: trunk for e164 in wanted}, journal=tmp_path / "r")
+    )
+    assert {o.outcome for o in routed} == {Outcome.ROUTED}
+    assigned = await collect(
+        client.subaccounts.assign_many([(e, sub) for e in wanted], journal=tmp_path / "a")
+    )
+    assert {o.outcome for o in assigned} == {Outcome.ASSIGNED}
+    for e164 in wanted:
+        row = await control.number(e164)
+        assert (row["owner"], str(row["trunk_group_id"]).lower()) == (sub, trunk.lower())
+    pairs = [(e164, RouteTarget(trunk_group_id=trunk)) for e164 in wanted]
+    again = await collect(client.numbers.route_many(pairs, journal=tmp_path / "r"))
+    assert all(o.earlier and o.verified for o in again)
+    assert {o.run_id for o in again} == {routed[0].run_id}
+
+
+def test_the_sync_client_iterates_the_same_outcomes(tmp_path: Path) -> None:
+    """Client.numbers.purchase_many is a plain iterator of the same outcomes; a rerun
+    through it verifies the first run's work. (Typed through Any until the generated
+    sync facade lists the bulk methods.)"""
+    with (
+        EmulatorThread(seed_inventory=10, subaccounts=1, seed=5) as emu,
+        Client(emu.auth_id, emu.auth_token, base_url=emu.base_url) as sync,
+    ):
+        numbers = cast(Any, sync.numbers)
+        wanted = [number.e164 for number in sync.inventory.iter()][:3]
+        plan = numbers.plan_purchase(wanted)
+        first = list(numbers.purchase_many(wanted, journal=tmp_path / "j.jsonl"))
+        assert {o.outcome for o in first} == {Outcome.PURCHASED}
+        assert spent(first) == plan.total
+        again = list(numbers.purchase_many(wanted, journal=tmp_path / "j.jsonl"))
+        assert all(o.earlier and o.verified for o in again)
