@@ -50,6 +50,7 @@ from ._journal import (
     JobIdentity,
     JournalArg,
     JournalEntry,
+    JournalReplay,
     JournalStore,
     MemoryJournal,
 )
@@ -203,6 +204,7 @@ class BulkEngine:
         self.run_id = run_id or new_run_id()
         self.histories: dict[str, _History] = {}
         self.stop_reason: str | None = None
+        self.replay = JournalReplay()
         self._snapshot: dict[str, PhoneNumber] | None = None
 
     # -- the run ---------------------------------------------------------------
@@ -218,6 +220,7 @@ class BulkEngine:
         """
         replay = self.store.open(self.job, self.run_id, _now())
         try:
+            self.replay = replay
             if replay.unreadable:
                 logger.warning("journal: ignored %d unreadable record(s)", replay.unreadable)
             self.histories = _fold(replay.entries, replay.expired)
@@ -298,6 +301,14 @@ class BulkEngine:
         """Record ``result`` (unless nothing was tried) and return it."""
         if result.outcome is Outcome.SKIPPED:
             return result
+        history = self.histories.get(result.e164)
+        done = history.done if history is not None else None
+        if (
+            result.verified
+            and done is not None
+            and (done.outcome, done.run_id) == (result.outcome.value, result.run_id)
+        ):
+            return result  # an earlier run's record, confirmed: already in the journal
         self.store.append(
             JournalEntry(
                 e164=result.e164,
@@ -365,6 +376,7 @@ class BulkEngine:
         error: str | None = None,
         run_id: str | None = None,
         verified: bool = False,
+        recovered: bool = False,
         note: str | None = None,
         steps: tuple[str, ...] = (),
     ) -> BulkOutcome:
@@ -382,6 +394,7 @@ class BulkEngine:
             run_id=run_id,
             earlier=run_id is not None and run_id != self.run_id,
             verified=verified,
+            recovered=recovered,
             note=note,
             steps=steps,
         )
@@ -447,6 +460,7 @@ class PurchaseJob:
             cost=number.upfront_cost,
             run_id=run,
             verified=True,
+            recovered=True,
             note=f"bought by interrupted run {run}; cost from the number's fees",
         )
 
@@ -483,7 +497,7 @@ class PurchaseJob:
         engine = self.engine
         number = await engine.owned(e164, family=self.family)
         if isinstance(number, PhoneNumber):
-            if history is not None and history.started_by is not None:
+            if history is not None and history.unsettled:
                 return self._recovered(e164, number, history)
             return engine.outcome(
                 e164, Outcome.ALREADY_OWNED, history=history, verified=True, note=note
@@ -535,6 +549,7 @@ class ReleaseJob:
             run = history.started_by
             result = engine.outcome(
                 e164, Outcome.RELEASED, history=history, run_id=run, verified=True,
+                recovered=True,
                 note=f"released by interrupted run {run}",
             )  # fmt: skip
             return result, None
@@ -560,11 +575,12 @@ class ReleaseJob:
             released = await self.numbers.release(e164, immediate=self.immediate)
         except (NotFound, PermissionDenied) as exc:
             number = await engine.owned(e164, family=True)
-            if number is None and history is not None and history.started_by is not None:
+            if number is None and history is not None and history.unsettled:
                 run = history.started_by
                 return engine.outcome(
                     e164, Outcome.RELEASED, history=history, run_id=run, verified=True,
-                    note=f"released by interrupted run {run}",
+                    recovered=True,
+                note=f"released by interrupted run {run}",
                 )  # fmt: skip
             return engine.outcome(
                 e164, Outcome.FAILED, history=history, error=_describe(exc), note=note

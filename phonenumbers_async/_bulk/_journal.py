@@ -224,13 +224,16 @@ class MemoryJournal:
         self.job: JobIdentity | None = None
         self.entries: list[JournalEntry] = []
         self.runs: list[str] = []
+        #: What the last :meth:`open` read (for a caller that reports it).
+        self.replay = JournalReplay()
 
     def open(self, job: JobIdentity, run_id: str, now: datetime) -> JournalReplay:
         if self.job is not None:
             job.check(self.job.as_dict(), "in memory")
         self.job = job
         self.runs.append(run_id)
-        return _split(list(self.entries), now, self.expiry)
+        self.replay = _split(list(self.entries), now, self.expiry)
+        return self.replay
 
     def append(self, entry: JournalEntry) -> None:
         self.entries.append(entry)
@@ -250,6 +253,8 @@ class FileJournal:
     def __init__(self, path: str | os.PathLike[str], *, expiry: timedelta = DEFAULT_EXPIRY) -> None:
         self.path = Path(path)
         self.expiry = expiry
+        #: What the last :meth:`open` read (for a caller that reports it).
+        self.replay = JournalReplay()
         self._handle: IO[str] | None = None
 
     def open(self, job: JobIdentity, run_id: str, now: datetime) -> JournalReplay:
@@ -275,6 +280,7 @@ class FileJournal:
                 self._write(header)
                 _sync_directory(path)
             self._write({"run": run_id, "event": "run", "at": _stamp(now)})
+            self.replay = replay
             return replay
         except BaseException:
             handle.close()

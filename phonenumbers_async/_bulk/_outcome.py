@@ -57,8 +57,10 @@ class BulkOutcome:
     work (this run's, or an earlier interrupted run's of the same job; None
     when nothing was done); ``earlier`` says it was an earlier run, and
     ``verified`` that the account was looked at before reporting it.
-    ``steps`` lists what a multi-step job (provisioning) achieved, in order;
-    ``replaces`` names the number a replacement stands in for.
+    ``recovered`` marks the work of an interrupted run that never recorded
+    its end, found done on the account. ``steps`` lists what a multi-step
+    job (provisioning) achieved, in order; ``replaces`` names the number a
+    replacement stands in for.
     """
 
     e164: str
@@ -68,6 +70,7 @@ class BulkOutcome:
     run_id: str | None = None
     earlier: bool = False
     verified: bool = False
+    recovered: bool = False
     note: str | None = None
     steps: tuple[str, ...] = ()
     replaces: str | None = None

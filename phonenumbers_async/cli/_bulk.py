@@ -25,6 +25,7 @@ import click
 from phonenumbers_async import (
     AsyncClient,
     BulkOutcome,
+    FileJournal,
     JournalError,
     Outcome,
     PhoneNumbersError,
@@ -500,7 +501,7 @@ def check_plan(plan: PurchasePlan, max_cost: Decimal | None) -> None:
         )
 
 
-def confirm(question: str, *, yes: bool, refusal: str) -> None:
+def confirm(question: str, *, yes: bool, refusal: str, declined: str) -> None:
     """Ask on a terminal; without one, refuse unless ``--yes`` was given."""
     if yes:
         return
@@ -511,7 +512,7 @@ def confirm(question: str, *, yes: bool, refusal: str) -> None:
             EXIT_USAGE,
         )
     if not click.confirm(question, default=False, err=True):
-        raise CliError("nothing was done", EXIT_FAILURE)
+        raise CliError(declined, EXIT_FAILURE)
 
 
 class Amount(click.ParamType[Decimal]):
@@ -561,9 +562,15 @@ class JobRun:
     results: list[Result]
     outcomes: list[BulkOutcome]
 
+    journal: FileJournal | None = None
+
     @property
     def earlier(self) -> int:
         return sum(outcome.earlier for outcome in self.outcomes)
+
+    @property
+    def recovered(self) -> int:
+        return sum(outcome.recovered for outcome in self.outcomes)
 
     def spent(self) -> Decimal:
         """What the job's purchases debited, this run's and earlier runs' alike."""
@@ -589,7 +596,7 @@ def run_job(
     total: int,
     outcomes: Callable[[AsyncClient], AsyncIterator[BulkOutcome]],
     results_path: Path,
-    journal_path: Path,
+    journal: FileJournal,
     *,
     order: Sequence[Item] = (),
     bad: Sequence[BadLine] = (),
@@ -620,7 +627,7 @@ def run_job(
             asyncio.run(go())
         except KeyboardInterrupt:
             raise CliError(
-                f"interrupted; rerun the same command to resume (journal {journal_path})",
+                f"interrupted; rerun the same command to resume (journal {journal.path})",
                 EXIT_INTERRUPTED,
             ) from None
         except JournalError as exc:
@@ -638,7 +645,7 @@ def run_job(
         key = (line if line is not None else index if index is not None else 1 << 62, 1)
         ranked.append((key, Result.of(outcome)))
     ranked.sort(key=lambda pair: pair[0])
-    return JobRun([result for _, result in ranked], collected)
+    return JobRun([result for _, result in ranked], collected, journal)
 
 
 def summarize(
@@ -657,6 +664,17 @@ def summarize(
         extra = (
             f"; {run.earlier} of {len(run.outcomes)} number(s) were done by an earlier run "
             "(verified on the account)"
+        )
+    if run.recovered:
+        extra += f"; {run.recovered} found done by an interrupted run"
+    replay = run.journal.replay if run.journal is not None else None
+    if replay is not None and replay.unreadable:
+        out.warn(f"journal {journal_path}: ignored {replay.unreadable} unreadable line(s)")
+    if replay is not None and replay.expired:
+        numbers = len({entry.e164 for entry in replay.expired})
+        out.info(
+            f"note: journal {journal_path}: records of {numbers} number(s) were older than "
+            "7 days and were ignored"
         )
     tail = f"results: {results_path}; journal: {journal_path}"
     if money:

@@ -231,6 +231,7 @@ def numbers_purchase(
         f"Buy {plan.count} number(s) ({_preview(wanted)}) for {cell(plan.total)} {plan.currency}?",
         yes=yes,
         refusal=f"buy {plan.count} number(s)",
+        declined="nothing bought",
     )
     journal_path = journal_path or default_journal_path("purchase", source, wanted, Path.cwd())
     results_path = results_path or default_results_path("purchase", Path.cwd())
@@ -244,7 +245,7 @@ def numbers_purchase(
             wanted, concurrency=concurrency, journal=journal
         ),
         results_path,
-        journal_path,
+        journal,
         order=items,
         bad=bad,
     )
@@ -288,6 +289,7 @@ def numbers_release(
         "This cannot be undone",
         yes=yes,
         refusal=f"release {len(wanted)} number(s)",
+        declined="nothing released",
     )
     # An immediate release is another job than a cancellable one: its own journal.
     job_name = "release-immediate" if immediate else "release"
@@ -303,7 +305,7 @@ def numbers_release(
             wanted, immediate=immediate, concurrency=concurrency, journal=journal
         ),
         results_path,
-        journal_path,
+        journal,
         order=items,
         bad=bad,
     )
@@ -467,7 +469,7 @@ def _route_file(
         len(targets),
         lambda client: client.numbers.route_many(targets, concurrency=concurrency, journal=journal),
         results_path,
-        journal_path,
+        journal,
         order=[item for item, _ in pairs],
         bad=bad,
     )

@@ -252,6 +252,7 @@ def numbers_provision(
         f"{cell(plan.total)} {plan.currency}?",
         yes=yes,
         refusal=f"provision {order.count} number(s)",
+        declined="nothing bought",
     )
     if journal_path is None:
         if plan_path is not None:
@@ -268,7 +269,7 @@ def numbers_provision(
         order.count,
         lambda client: client.numbers.provision(plan, concurrency=concurrency, journal=journal),
         results_path,
-        journal_path,
+        journal,
     )
     money = spent_and_left(settings, run.spent(), plan.currency)
     return summarize(

@@ -172,7 +172,7 @@ def _assign_file(
             assignments, concurrency=concurrency, journal=journal
         ),
         results_path,
-        journal_path,
+        journal,
         order=[item for item, _ in pairs],
         bad=bad,
     )
