@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import hashlib
 import io
 import re
@@ -645,7 +646,13 @@ def run_job(
         key = (line if line is not None else index if index is not None else 1 << 62, 1)
         ranked.append((key, Result.of(outcome)))
     ranked.sort(key=lambda pair: pair[0])
-    return JobRun([result for _, result in ranked], collected, journal)
+    # A number bought away and replaced is no failure of the job (its replacement may be).
+    replaced = {outcome.replaces for outcome in collected if outcome.replaces}
+    rows = [
+        dataclasses.replace(result, ok=True) if result.number in replaced else result
+        for _, result in ranked
+    ]
+    return JobRun(rows, collected, journal)
 
 
 def summarize(
