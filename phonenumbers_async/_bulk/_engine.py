@@ -13,10 +13,11 @@ settle); the numbers not yet started are reported ``skipped``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -185,6 +186,63 @@ def _classify(error: PhoneNumbersError) -> Outcome:
 _Emit = Callable[[BulkOutcome], Awaitable[None]]
 
 
+class _GroupCommit:
+    """Journal entries made durable in groups (group commit).
+
+    Each entry must be durable before its worker goes on (a ``started``
+    entry before the request leaves). Entries that arrive while a group is
+    being written and fsynced (in a thread, so the loop keeps running) form
+    the next group: one fsync covers every worker waiting, instead of one
+    fsync per entry in a row. A store kept in memory is appended to at once.
+    """
+
+    def __init__(self, store: JournalStore) -> None:
+        self._store = store
+        self._inline = isinstance(store, MemoryJournal)
+        self._pending: list[tuple[JournalEntry, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, entry: JournalEntry) -> None:
+        if self._inline:
+            self._store.append(entry)
+            return
+        durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((entry, durable))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write_groups())
+        # Shielded: a cancelled worker's entry is still written (and waited for by drain).
+        await asyncio.shield(durable)
+
+    async def drain(self) -> None:
+        """Wait until every entry handed over so far is written."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def _write_groups(self) -> None:
+        while self._pending:
+            group, self._pending = self._pending, []
+            try:
+                await asyncio.to_thread(self._append, [entry for entry, _ in group])
+            except BaseException as exc:  # the workers waiting on the group report it
+                for _, durable in group:
+                    if not durable.done():
+                        durable.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for _, durable in group:
+                if not durable.done():
+                    durable.set_result(None)
+
+    def _append(self, entries: list[JournalEntry]) -> None:
+        append_many = getattr(self._store, "append_many", None)
+        if append_many is not None:
+            append_many(entries)
+        else:
+            for entry in entries:
+                self._store.append(entry)
+
+
 class BulkEngine:
     """One run of one job: the journal, the stop flag, the workers."""
 
@@ -205,6 +263,7 @@ class BulkEngine:
         self.histories: dict[str, _History] = {}
         self.stop_reason: str | None = None
         self.replay = JournalReplay()
+        self._recorder = _GroupCommit(self.store)
         self._snapshot: dict[str, PhoneNumber] | None = None
 
     # -- the run ---------------------------------------------------------------
@@ -213,7 +272,7 @@ class BulkEngine:
         self,
         items: Sequence[str] | Callable[[], Sequence[str]],
         handle: Callable[[str, _Emit], Awaitable[None]],
-    ) -> AsyncIterator[BulkOutcome]:
+    ) -> AsyncGenerator[BulkOutcome, None]:
         """Handle every item, ``concurrency`` at a time; yield outcomes as they settle.
 
         ``items`` may be a function, called once the journal has been read.
@@ -230,9 +289,13 @@ class BulkEngine:
             if len(known) > _LISTING_ABOVE:
                 # One listing verifies them all, instead of a search each.
                 self._snapshot = {number.e164: number async for number in self._family_listing()}
-            async for outcome in self._workers(items, handle):
-                yield outcome
+            # Closed explicitly: a caller that stops early must stop the workers now.
+            async with contextlib.aclosing(self._workers(items, handle)) as outcomes:
+                async for outcome in outcomes:
+                    yield outcome
         finally:
+            # Whatever was handed to the journal is written before it is closed.
+            await self._recorder.drain()
             self.store.close()
 
     def _family_listing(self) -> AsyncIterator[PhoneNumber]:
@@ -242,7 +305,7 @@ class BulkEngine:
 
     async def _workers(
         self, items: Sequence[str], handle: Callable[[str, _Emit], Awaitable[None]]
-    ) -> AsyncIterator[BulkOutcome]:
+    ) -> AsyncGenerator[BulkOutcome, None]:
         pending: deque[str] = deque(items)
         outcomes: asyncio.Queue[BulkOutcome | BaseException | None] = asyncio.Queue()
 
@@ -280,13 +343,16 @@ class BulkEngine:
 
     # -- journal -----------------------------------------------------------------
 
-    def started(self, e164: str) -> None:
-        self.store.append(JournalEntry(e164=e164, event="started", run_id=self.run_id, at=_now()))
+    async def started(self, e164: str) -> None:
+        """Record, durably, that a request for ``e164`` is about to be sent."""
+        await self._recorder.record(
+            JournalEntry(e164=e164, event="started", run_id=self.run_id, at=_now())
+        )
 
-    def step(
+    async def step(
         self, e164: str, outcome: Outcome, cost: Decimal | None = None, run_id: str | None = None
     ) -> None:
-        self.store.append(
+        await self._recorder.record(
             JournalEntry(
                 e164=e164,
                 event="step",
@@ -297,7 +363,7 @@ class BulkEngine:
             )
         )
 
-    def finish(self, result: BulkOutcome) -> BulkOutcome:
+    async def finish(self, result: BulkOutcome) -> BulkOutcome:
         """Record ``result`` (unless nothing was tried) and return it."""
         if result.outcome is Outcome.SKIPPED:
             return result
@@ -309,7 +375,7 @@ class BulkEngine:
             and (done.outcome, done.run_id) == (result.outcome.value, result.run_id)
         ):
             return result  # an earlier run's record, confirmed: already in the journal
-        self.store.append(
+        await self._recorder.record(
             JournalEntry(
                 e164=result.e164,
                 event="done" if result.ok else "failed",
@@ -470,7 +536,7 @@ class PurchaseJob:
         stopped = engine.skipped(e164)
         if stopped is not None:
             return stopped
-        engine.started(e164)
+        await engine.started(e164)
         try:
             bought = await self.numbers.purchase(e164)
         except NotFound as exc:
@@ -509,7 +575,7 @@ class PurchaseJob:
         history = self.engine.histories.get(e164)
         earlier, note = await self.verify(e164, history)
         result = earlier if earlier is not None else await self.buy(e164, history, note)
-        await emit(self.engine.finish(result))
+        await emit(await self.engine.finish(result))
 
 
 # -- release ------------------------------------------------------------------------
@@ -570,7 +636,7 @@ class ReleaseJob:
         stopped = engine.skipped(e164)
         if stopped is not None:
             return stopped
-        engine.started(e164)
+        await engine.started(e164)
         try:
             released = await self.numbers.release(e164, immediate=self.immediate)
         except (NotFound, PermissionDenied) as exc:
@@ -608,7 +674,7 @@ class ReleaseJob:
 
     async def handle(self, e164: str, emit: _Emit) -> None:
         result = await self.apply(e164, self.engine.histories.get(e164))
-        await emit(self.engine.finish(result))
+        await emit(await self.engine.finish(result))
 
 
 # -- routing and assignment -----------------------------------------------------------
@@ -669,7 +735,7 @@ class StepJob:
         stopped = engine.skipped(e164)
         if stopped is not None:
             return stopped
-        engine.started(e164)
+        await engine.started(e164)
         try:
             await self.act(e164)
         except (Conflict, BadRequest) as exc:
@@ -690,7 +756,7 @@ class StepJob:
 
     async def handle(self, e164: str, emit: _Emit) -> None:
         result = await self.apply(e164, self.engine.histories.get(e164))
-        await emit(self.engine.finish(result))
+        await emit(await self.engine.finish(result))
 
 
 def route_step(
@@ -829,7 +895,7 @@ class ProvisionJob:
                 )
                 return
             result = attrs.evolve(await self.one(e164), replaces=replaces)
-            await emit(engine.finish(result))
+            await emit(await engine.finish(result))
             if result.outcome not in _REPLACE or engine.stop_reason is not None:
                 return
             replaces = e164
@@ -848,13 +914,13 @@ class ProvisionJob:
         bought = earlier if earlier is not None else await self.purchase.buy(e164, view, note)
         if bought.outcome is not Outcome.PURCHASED:
             return bought
-        engine.step(e164, Outcome.PURCHASED, bought.cost, bought.run_id)
+        await engine.step(e164, Outcome.PURCHASED, bought.cost, bought.run_id)
         steps = [Outcome.PURCHASED.value]
         for step in self.steps:
             done = await step.apply(e164, history)
             if not done.ok:
                 return attrs.evolve(done, cost=bought.cost, steps=tuple(steps))
-            engine.step(e164, step.done_outcome, run_id=done.run_id)
+            await engine.step(e164, step.done_outcome, run_id=done.run_id)
             steps.append(step.done_outcome.value)
         return engine.outcome(
             e164,

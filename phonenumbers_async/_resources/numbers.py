@@ -629,8 +629,10 @@ class Numbers(Resource):
             self._client, self._job("purchase"), journal, concurrency=concurrency, run_id=run_id
         )
         job = PurchaseJob(engine, self)
-        async for outcome in engine.run(wanted, job.handle):
-            yield outcome
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(wanted, job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
 
     async def release_many(
         self,
@@ -648,8 +650,10 @@ class Numbers(Resource):
         identity = self._job("release", immediate="true" if immediate else "false")
         engine = BulkEngine(self._client, identity, journal, concurrency=concurrency, run_id=run_id)
         job = ReleaseJob(engine, self, immediate=immediate)
-        async for outcome in engine.run(wanted, job.handle):
-            yield outcome
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(wanted, job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
 
     async def route_many(
         self,
@@ -683,8 +687,10 @@ class Numbers(Resource):
             self._client, self._job("route"), journal, concurrency=concurrency, run_id=run_id
         )
         job = route_step(engine, self, targets.__getitem__)
-        async for outcome in engine.run(list(targets), job.handle):
-            yield outcome
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(list(targets), job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
 
     async def plan_purchase(
         self, numbers: Iterable[str], *, currency: str | None = None
@@ -723,8 +729,10 @@ class Numbers(Resource):
         identity = self._job("provision", **dict(plan.order.parameters()))
         engine = BulkEngine(self._client, identity, journal, concurrency=concurrency, run_id=run_id)
         job = ProvisionJob(engine, self, SubAccounts(self._client), Inventory(self._client), plan)
-        async for outcome in engine.run(job.slots, job.handle):
-            yield outcome
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(job.slots, job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
 
     # -- health ------------------------------------------------------------
 

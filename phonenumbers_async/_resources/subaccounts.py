@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -370,8 +371,10 @@ class SubAccounts(Resource):
         identity = JobIdentity("assign", client.auth_id, client.base_url)
         engine = BulkEngine(client, identity, journal, concurrency=concurrency, run_id=run_id)
         job = assign_step(engine, self, targets.__getitem__)
-        async for outcome in engine.run(list(targets), job.handle):
-            yield outcome
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(list(targets), job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
 
     async def _held_by(self, auth_id: str, e164: str) -> Verdict:
         """Done when account ``auth_id`` itself (not a sub-account of it) now holds ``e164``."""
