@@ -202,16 +202,22 @@ class _GroupCommit:
         self._pending: list[tuple[JournalEntry, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def record(self, entry: JournalEntry) -> None:
+    def submit(self, entry: JournalEntry) -> asyncio.Future[None]:
+        """Hand ``entry`` over; the future is done once it is durable."""
+        durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._inline:
             self._store.append(entry)
-            return
-        durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            durable.set_result(None)
+            return durable
         self._pending.append((entry, durable))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.ensure_future(self._write_groups())
+        return durable
+
+    async def record(self, entry: JournalEntry) -> None:
+        """Hand ``entry`` over and wait until it is durable."""
         # Shielded: a cancelled worker's entry is still written (and waited for by drain).
-        await asyncio.shield(durable)
+        await asyncio.shield(self.submit(entry))
 
     async def drain(self) -> None:
         """Wait until every entry handed over so far is written."""
@@ -264,6 +270,8 @@ class BulkEngine:
         self.stop_reason: str | None = None
         self.replay = JournalReplay()
         self._recorder = _GroupCommit(self.store)
+        self._outcomes: asyncio.Queue[BulkOutcome | BaseException | None] = asyncio.Queue()
+        self._deliveries: deque[tuple[BulkOutcome, asyncio.Future[None]]] = deque()
         self._snapshot: dict[str, PhoneNumber] | None = None
 
     # -- the run ---------------------------------------------------------------
@@ -307,10 +315,10 @@ class BulkEngine:
         self, items: Sequence[str], handle: Callable[[str, _Emit], Awaitable[None]]
     ) -> AsyncGenerator[BulkOutcome, None]:
         pending: deque[str] = deque(items)
-        outcomes: asyncio.Queue[BulkOutcome | BaseException | None] = asyncio.Queue()
+        outcomes = self._outcomes
 
         async def emit(outcome: BulkOutcome) -> None:
-            await outcomes.put(outcome)
+            self.report(outcome)
 
         async def worker() -> None:
             try:
@@ -319,16 +327,17 @@ class BulkEngine:
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:  # a journal write failed (disk full…): stop the run
-                await outcomes.put(exc)
+                outcomes.put_nowait(exc)
                 return
-            await outcomes.put(None)
+            outcomes.put_nowait(None)
 
         workers = [
             asyncio.ensure_future(worker()) for _ in range(min(self.concurrency, len(items)))
         ]
         try:
             running = len(workers)
-            while running:
+            # Until every worker is done and every outcome it reported is delivered.
+            while running or self._deliveries or not outcomes.empty():
                 message = await outcomes.get()
                 if message is None:
                     running -= 1
@@ -363,10 +372,10 @@ class BulkEngine:
             )
         )
 
-    async def finish(self, result: BulkOutcome) -> BulkOutcome:
-        """Record ``result`` (unless nothing was tried) and return it."""
+    def _done_entry(self, result: BulkOutcome) -> JournalEntry | None:
+        """The entry that records ``result``, or None when there is nothing to record."""
         if result.outcome is Outcome.SKIPPED:
-            return result
+            return None
         history = self.histories.get(result.e164)
         done = history.done if history is not None else None
         if (
@@ -374,19 +383,39 @@ class BulkEngine:
             and done is not None
             and (done.outcome, done.run_id) == (result.outcome.value, result.run_id)
         ):
-            return result  # an earlier run's record, confirmed: already in the journal
-        await self._recorder.record(
-            JournalEntry(
-                e164=result.e164,
-                event="done" if result.ok else "failed",
-                run_id=result.run_id or self.run_id,
-                at=_now(),
-                outcome=result.outcome.value,
-                cost=result.cost,
-                error=result.error,
-            )
+            return None  # an earlier run's record, confirmed: already in the journal
+        return JournalEntry(
+            e164=result.e164,
+            event="done" if result.ok else "failed",
+            run_id=result.run_id or self.run_id,
+            at=_now(),
+            outcome=result.outcome.value,
+            cost=result.cost,
+            error=result.error,
         )
-        return result
+
+    def report(self, result: BulkOutcome) -> None:
+        """Record ``result`` and hand it to the caller once durable, in the order reported.
+
+        The worker does not wait: it goes on to its next number, whose
+        ``started`` entry then joins the same group commit as this one.
+        """
+        entry = self._done_entry(result)
+        if entry is None:
+            durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            durable.set_result(None)
+        else:
+            durable = self._recorder.submit(entry)
+        self._deliveries.append((result, durable))
+        durable.add_done_callback(lambda _: self._deliver())
+
+    def _deliver(self) -> None:
+        # Front first, so outcomes come out in the order they settled; one step with
+        # no await, so the run loop sees the deliveries and the queue agree.
+        while self._deliveries and self._deliveries[0][1].done():
+            result, durable = self._deliveries.popleft()
+            error = None if durable.cancelled() else durable.exception()
+            self._outcomes.put_nowait(error if error is not None else result)
 
     def skipped(self, e164: str) -> BulkOutcome | None:
         """The outcome of a number not to be tried because the job stopped, if it did."""
@@ -575,7 +604,7 @@ class PurchaseJob:
         history = self.engine.histories.get(e164)
         earlier, note = await self.verify(e164, history)
         result = earlier if earlier is not None else await self.buy(e164, history, note)
-        await emit(await self.engine.finish(result))
+        await emit(result)
 
 
 # -- release ------------------------------------------------------------------------
@@ -674,7 +703,7 @@ class ReleaseJob:
 
     async def handle(self, e164: str, emit: _Emit) -> None:
         result = await self.apply(e164, self.engine.histories.get(e164))
-        await emit(await self.engine.finish(result))
+        await emit(result)
 
 
 # -- routing and assignment -----------------------------------------------------------
@@ -756,7 +785,7 @@ class StepJob:
 
     async def handle(self, e164: str, emit: _Emit) -> None:
         result = await self.apply(e164, self.engine.histories.get(e164))
-        await emit(await self.engine.finish(result))
+        await emit(result)
 
 
 def route_step(
@@ -895,7 +924,7 @@ class ProvisionJob:
                 )
                 return
             result = attrs.evolve(await self.one(e164), replaces=replaces)
-            await emit(await engine.finish(result))
+            await emit(result)
             if result.outcome not in _REPLACE or engine.stop_reason is not None:
                 return
             replaces = e164
