@@ -161,14 +161,8 @@ def _fold(
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    status = getattr(error, "status", None)
-    request_id = getattr(error, "request_id", None)
-    if isinstance(status, int) and not text.startswith(str(status)):
-        text = f"{status} {text}"
-    if request_id:
-        text += f" (request id {request_id})"
-    return text
+    """One line for an error (an API error's text already has its status and request id)."""
+    return str(error) or type(error).__name__
 
 
 def _classify(error: PhoneNumbersError) -> Outcome:

@@ -307,6 +307,8 @@ class LineReporter:
 
     def update(self, result: Result) -> None:
         self._count += 1
+        # A replacement (provisioning) adds a row beyond the count asked for.
+        self._total = max(self._total, self._count)
         self._out.info(f"[{self._count}/{self._total}] {_result_line(result)}")
 
     def stop(self) -> None:
@@ -477,11 +479,19 @@ def plan_summary(plan: PurchasePlan) -> str:
         f"{cell(plan.monthly_total)} = {cell(plan.total)} {money}"
     )
     if plan.available_balance is None:
-        return text + "; the available balance is unknown"
-    return (
-        text + f"; available balance {cell(plan.available_balance)} {money}, "
-        f"{cell(plan.remaining)} {money} would remain"
-    )
+        text += "; the available balance is unknown"
+    else:
+        text += (
+            f"; available balance {cell(plan.available_balance)} {money}, "
+            f"{cell(plan.remaining)} {money} would remain"
+        )
+    off_sale = len(plan.lines) - plan.count
+    if off_sale:
+        text += (
+            f"; {off_sale} not on sale (owned already or gone: each is looked up when the "
+            "job runs)"
+        )
+    return text
 
 
 def check_plan(plan: PurchasePlan, max_cost: Decimal | None) -> None:

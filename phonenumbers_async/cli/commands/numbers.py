@@ -218,7 +218,7 @@ def numbers_purchase(
     wanted = [item.e164 for item in items]
 
     async def make_plan() -> PurchasePlan:
-        async with settings.client() as client:
+        async with settings.client(max_concurrency=concurrency) as client:
             return await client.numbers.plan_purchase(wanted)
 
     plan = run_async(make_plan())

@@ -227,9 +227,21 @@ def numbers_provision(
             priced = await client.numbers.plan_purchase([line.e164 for line in lines])
             return attrs.evolve(priced, order=order)
 
+    if journal_path is None:
+        if plan_path is not None:
+            journal_path = plan_path.with_name(f"{plan_path.name}.provision-journal.jsonl")
+        else:
+            digest = hashlib.sha256(json.dumps(order.parameters()).encode()).hexdigest()[:12]
+            journal_path = Path.cwd() / f"provision-journal-{digest}.jsonl"
+    resuming = journal_path.exists() and journal_path.stat().st_size > 0
     plan = run_async(make_plan())
     out.info(plan_summary(plan))
-    if plan.shortfall:
+    if resuming:
+        out.info(
+            f"note: journal {journal_path} holds earlier runs of this order: the numbers they "
+            "delivered are verified on the account first, and only the rest are bought"
+        )
+    elif plan.shortfall:
         out.warn(
             f"inventory has {plan.count} number(s) meeting the order, not {order.count}; "
             "the job delivers what it can"
@@ -254,12 +266,6 @@ def numbers_provision(
         refusal=f"provision {order.count} number(s)",
         declined="nothing bought",
     )
-    if journal_path is None:
-        if plan_path is not None:
-            journal_path = plan_path.with_name(f"{plan_path.name}.provision-journal.jsonl")
-        else:
-            digest = hashlib.sha256(json.dumps(order.parameters()).encode()).hexdigest()[:12]
-            journal_path = Path.cwd() / f"provision-journal-{digest}.jsonl"
     results_path = results_path or default_results_path("provision", Path.cwd())
     journal = FileJournal(journal_path)
     run = run_job(
