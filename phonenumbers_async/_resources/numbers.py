@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from functools import partial
+from os import PathLike
 from typing import Literal
 
 import attrs
@@ -20,7 +21,7 @@ from .._bulk._engine import (
     route_step,
     unique_numbers,
 )
-from .._bulk._journal import JobIdentity, JournalArg
+from .._bulk._journal import JobIdentity, JournalStore
 from .._bulk._outcome import BulkOutcome
 from .._bulk._plan import ProvisionOrder, PurchasePlan, plan_order, plan_purchase
 from .._models import (
@@ -611,7 +612,7 @@ class Numbers(Resource):
         numbers: Iterable[str],
         *,
         concurrency: int = 8,
-        journal: JournalArg = None,
+        journal: str | PathLike[str] | JournalStore | None = None,
         run_id: str | None = None,
     ) -> AsyncIterator[BulkOutcome]:
         """Buy every number of ``numbers``, ``concurrency`` at a time; outcomes as they settle.
@@ -640,7 +641,7 @@ class Numbers(Resource):
         *,
         immediate: bool = False,
         concurrency: int = 8,
-        journal: JournalArg = None,
+        journal: str | PathLike[str] | JournalStore | None = None,
         run_id: str | None = None,
     ) -> AsyncIterator[BulkOutcome]:
         """Release every number of ``numbers`` (see :meth:`release`), resumable like
@@ -661,7 +662,7 @@ class Numbers(Resource):
         *,
         to: Literal["trunk", "application"] = "trunk",
         concurrency: int = 8,
-        journal: JournalArg = None,
+        journal: str | PathLike[str] | JournalStore | None = None,
         run_id: str | None = None,
     ) -> AsyncIterator[BulkOutcome]:
         """Route many numbers: ``(e164, target)`` pairs or a mapping ``e164 -> target``.
@@ -711,7 +712,7 @@ class Numbers(Resource):
         order: ProvisionOrder | PurchasePlan,
         *,
         concurrency: int = 8,
-        journal: JournalArg = None,
+        journal: str | PathLike[str] | JournalStore | None = None,
         run_id: str | None = None,
     ) -> AsyncIterator[BulkOutcome]:
         """Deliver ``order.count`` numbers: buy each, hand it to the order's sub-account, route it.

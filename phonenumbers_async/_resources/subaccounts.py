@@ -7,10 +7,11 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from functools import partial
+from os import PathLike
 from typing import Any, Literal, TypedDict, Unpack
 
 from .._bulk._engine import BulkEngine, assign_step
-from .._bulk._journal import JobIdentity, JournalArg
+from .._bulk._journal import JobIdentity, JournalStore
 from .._bulk._outcome import BulkOutcome
 from .._models import CreatedSubAccount, Page, SubAccount
 from .._paging import PageReader, iterate_items
@@ -355,7 +356,7 @@ class SubAccounts(Resource):
         assignments: Mapping[str, str] | Iterable[tuple[str, str]],
         *,
         concurrency: int = 8,
-        journal: JournalArg = None,
+        journal: str | PathLike[str] | JournalStore | None = None,
         run_id: str | None = None,
     ) -> AsyncIterator[BulkOutcome]:
         """Hand many numbers to sub-accounts: ``(e164, sub_account_id)`` pairs or a mapping.

@@ -488,8 +488,7 @@ def plan_summary(plan: PurchasePlan) -> str:
     off_sale = len(plan.lines) - plan.count
     if off_sale:
         text += (
-            f"; {off_sale} not on sale (owned already or gone: each is looked up when the "
-            "job runs)"
+            f"; {off_sale} not on sale (owned already or gone: each is looked up when the job runs)"
         )
     return text
 
