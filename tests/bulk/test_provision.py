@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
+
 from phonenumbers_async import (
     AsyncClient,
     Client,
+    JournalMismatch,
     Outcome,
     ProvisionOrder,
     RouteTarget,
@@ -142,3 +147,35 @@ def test_the_sync_client_iterates_the_same_outcomes(tmp_path: Path) -> None:
         assert spent(first) == plan.total
         again = list(numbers.purchase_many(wanted, journal=tmp_path / "j.jsonl"))
         assert all(o.earlier and o.verified for o in again)
+
+
+def test_the_sync_client_stops_at_the_first_402_and_refuses_a_foreign_journal(
+    tmp_path: Path,
+) -> None:
+    """Through the sync Client: with money for one number, one purchase, one 402, the rest
+    skipped; a purchase journal handed to a release job raises JournalMismatch."""
+    with (
+        EmulatorThread(seed_inventory=10, subaccounts=1, seed=6) as emu,
+        Client(emu.auth_id, emu.auth_token, base_url=emu.base_url) as sync,
+    ):
+        numbers = cast(Any, sync.numbers)
+        wanted = [number.e164 for number in sync.inventory.iter()][:5]
+        plan = numbers.plan_purchase(wanted)
+        first_cost = plan.lines[0].cost
+        control_url = emu.root_url + "/_emulator/accounts/" + emu.auth_id
+        _patch(control_url, {"balance": str(first_cost)})
+        outcomes = [o.outcome for o in numbers.purchase_many(wanted, concurrency=1)]
+        assert outcomes == [Outcome.PURCHASED, Outcome.INSUFFICIENT_BALANCE] + [Outcome.SKIPPED] * 3
+        journal = tmp_path / "j.jsonl"
+        list(numbers.purchase_many(wanted[:1], journal=journal))
+        with pytest.raises(JournalMismatch):
+            list(numbers.release_many(wanted[:1], journal=journal))
+
+
+def _patch(url: str, body: dict[str, str]) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="PATCH",
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30):
+        pass

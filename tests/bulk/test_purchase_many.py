@@ -232,3 +232,24 @@ async def test_a_purchase_that_lands_after_the_check_is_the_interrupted_runs(
     assert (outcome.run_id, outcome.earlier, outcome.verified) == ("killedrun001", True, True)
     assert outcome.cost == plan.total
     assert "interrupted run killedrun001" in (outcome.note or "")
+
+
+async def test_a_release_cancelled_since_is_released_again(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo, tmp_path: Path
+) -> None:
+    """Three numbers released (cancellable); one release is cancelled; the rerun reports
+    the two still pending as the first run's work and releases the third again."""
+    numbers = await control.create_numbers(3, owner=emu.auth_id)
+    journal = tmp_path / "release.jsonl"
+    first = await collect(client.numbers.release_many(numbers, journal=journal))
+    assert {o.outcome for o in first} == {Outcome.PENDING_RELEASE}
+    await client.numbers.cancel_release(numbers[0])
+    again = by_number(await collect(client.numbers.release_many(numbers, journal=journal)))
+    assert again[numbers[0]].outcome is Outcome.PENDING_RELEASE
+    assert not again[numbers[0]].earlier
+    assert "active again" in (again[numbers[0]].note or "")
+    for e164 in numbers[1:]:
+        assert again[e164].earlier
+        assert again[e164].verified
+    statuses = {n.e164: n.status async for n in client.numbers.iter() if n.e164 in numbers}
+    assert {str(status) for status in statuses.values()} == {"pending_release"}
