@@ -1,15 +1,15 @@
 """1,000 purchases at 20 ms server latency, 16 at a time: the SDK bulk engine, the command
-line (journal on, fsync per record), and a plain loop with the provider's SDK.
+line (journal on, fsynced), bare aiohttp, and a plain loop with the provider's SDK.
 
 The servers run in their own process: first the canned server
-(``benchmarks/_server.py``, answers built ahead, never the bottleneck), then the
-emulator (``python -m phonenumbers_async.emulator``, in memory, its latency fault on;
-each variant buys 1,000 fresh inventory numbers). The ideal is 1,000 x 20 ms / 16 = 1.25 s; a variant's figure is the
-ideal divided by its time (1.0x would be perfect overlap with no overhead). Bare
-aiohttp doing the same purchases shows what the emulator itself allows (each
-purchase is an SQLite transaction on the server's one core). The CLI is
-timed as a user sees it: interpreter start, the plan (inventory listing and balance),
-the purchases with their journal, and the final balance read.
+(``benchmarks/_server.py``, answers built ahead), then the emulator
+(``python -m phonenumbers_async.emulator``, in memory, its latency fault on; each
+variant buys 1,000 fresh inventory numbers). The ideal is 1,000 x 20 ms / 16 =
+1.25 s; a variant's figure is the ideal divided by its time (1.0x would be perfect
+overlap with no overhead). Bare aiohttp doing the same purchases shows what the
+server allows (on the emulator each purchase is an SQLite transaction on its one
+core). The CLI is timed as a user sees it: interpreter start, the plan (inventory
+listing and balance), the purchases with their journal, and the final balance read.
 
 ``python -m benchmarks.bench_bulk`` prints these rows alone.
 """
