@@ -424,18 +424,26 @@ class BulkEngine:
     # -- lookups -------------------------------------------------------------------
 
     async def owned(
-        self, e164: str, *, family: bool, account: str | None = None
+        self, e164: str, *, family: bool, account: str | None = None, fresh: bool = False
     ) -> PhoneNumber | bool | None:
-        """The number as the account shows it, None if not held, False if the lookup failed."""
-        if self._snapshot is not None and account is None and family:
-            return self._snapshot.get(e164)
+        """The number as the account shows it, None if not held, False if the lookup failed.
+
+        Verifying earlier runs may read the listing taken when the run started;
+        ``fresh`` looks the number up now (after an answer that may come from
+        work landing since, such as an interrupted run's late purchase).
+        """
+        owner = account or self._client.auth_id
+        if self._snapshot is not None and not fresh:
+            number = self._snapshot.get(e164)
+            if number is None or (family and account is None):
+                return number
+            held_by = number.account_id or self._client.auth_id
+            return number if held_by == owner else None
         # Imported here: the resources import this module to offer the bulk methods.
         from .._resources._lookup import find_owned
 
         try:
-            found = await find_owned(
-                self._client, e164, account or self._client.auth_id, family=family
-            )
+            found = await find_owned(self._client, e164, owner, family=family)
         except PhoneNumbersError as exc:
             logger.info("verifying %s: the lookup failed: %s", e164, exc)
             return False
@@ -584,7 +592,7 @@ class PurchaseJob:
         # run's request that landed after this run's check, or a number owned
         # before the job).
         engine = self.engine
-        number = await engine.owned(e164, family=self.family)
+        number = await engine.owned(e164, family=self.family, fresh=True)
         if isinstance(number, PhoneNumber):
             if history is not None and history.unsettled:
                 return self._recovered(e164, number, history)
@@ -663,7 +671,7 @@ class ReleaseJob:
         try:
             released = await self.numbers.release(e164, immediate=self.immediate)
         except (NotFound, PermissionDenied) as exc:
-            number = await engine.owned(e164, family=True)
+            number = await engine.owned(e164, family=True, fresh=True)
             if number is None and history is not None and history.unsettled:
                 run = history.started_by
                 return engine.outcome(
@@ -733,12 +741,13 @@ class StepJob:
         engine: BulkEngine,
         outcome: Outcome,
         act: Callable[[str], Awaitable[None]],
-        confirmed: Callable[[str], Awaitable[bool | None]],
+        confirmed: Callable[[str, bool], Awaitable[bool | None]],
     ) -> None:
         self.engine = engine
         self.done_outcome = outcome
         self.act = act
-        # True: the account shows it done; False: it does not; None: the lookup failed.
+        # (e164, fresh) -> True: the account shows it done; False: it does not; None: the
+        # lookup failed. ``fresh``: look now, not in the listing taken at the start.
         self.confirmed = confirmed
 
     async def apply(self, e164: str, history: _History | None) -> BulkOutcome:
@@ -748,7 +757,7 @@ class StepJob:
         if (
             history is not None
             and (history.done is not None or history.unsettled or step in history.steps)
-            and await self.confirmed(e164)
+            and await self.confirmed(e164, False)
         ):
             done = history.steps.get(step) or history.done
             run = done.run_id if done is not None else history.started_by
@@ -763,7 +772,7 @@ class StepJob:
             await self.act(e164)
         except (Conflict, BadRequest) as exc:
             # Refused as "already so"? Only the account's state can say.
-            if await self.confirmed(e164):
+            if await self.confirmed(e164, True):
                 return engine.outcome(
                     e164, self.done_outcome, history=history, verified=True,
                     note="it was already so",
@@ -794,8 +803,8 @@ def route_step(
         else:
             await numbers.attach_application(e164, str(route.application_id))
 
-    async def confirmed(e164: str) -> bool | None:
-        number = await engine.owned(e164, family=True)
+    async def confirmed(e164: str, fresh: bool) -> bool | None:
+        number = await engine.owned(e164, family=True, fresh=fresh)
         if not isinstance(number, PhoneNumber):
             return None if number is False else False
         return route_of(e164).shown_by(number)
@@ -811,8 +820,8 @@ def assign_step(
     async def act(e164: str) -> None:
         await subaccounts.assign_number(e164, sub_account_of(e164))
 
-    async def confirmed(e164: str) -> bool | None:
-        number = await engine.owned(e164, family=False, account=sub_account_of(e164))
+    async def confirmed(e164: str, fresh: bool) -> bool | None:
+        number = await engine.owned(e164, family=False, account=sub_account_of(e164), fresh=fresh)
         return None if number is False else number is not None
 
     return StepJob(engine, Outcome.ASSIGNED, act, confirmed)

@@ -213,25 +213,30 @@ async def test_a_file_journal_records_runs_and_survives_reopening(
     assert ['"event":"started"' in events[0], '"event":"done"' in events[1]] == [True, True]
 
 
+@pytest.mark.parametrize("count", [1, 25])
 async def test_a_purchase_that_lands_after_the_check_is_the_interrupted_runs(
-    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo, count: int
 ) -> None:
-    """An interrupted run started the number; its request lands between the rerun's check
-    and the rerun's own purchase (injected: the number goes to this account just before
-    the purchase is handled). Reported purchased by that run, at the number's fees, not
-    already-owned without a cost."""
-    (e164,) = await on_sale(client, 1)
-    plan = await client.numbers.plan_purchase([e164])
+    """An interrupted run started the numbers; its requests land between the rerun's check
+    and the rerun's own purchases (injected: each number goes to this account just before
+    the purchase is handled). Reported purchased by that run, at the numbers' fees, not
+    already-owned without a cost; with 25 numbers the check is one listing, and the
+    answer to the purchase is still looked up afresh."""
+    wanted = await on_sale(client, count)
+    plan = await client.numbers.plan_purchase(wanted)
     store = MemoryJournal()
-    store.append(
-        JournalEntry(e164=e164, event="started", run_id="killedrun001", at=datetime.now(UTC))
-    )
-    await control.set_faults(purchase_taken_by=emu.auth_id, purchase_taken_count=1)
-    (outcome,) = await collect(client.numbers.purchase_many([e164], journal=store))
-    assert outcome.outcome is Outcome.PURCHASED
-    assert (outcome.run_id, outcome.earlier, outcome.verified) == ("killedrun001", True, True)
-    assert outcome.cost == plan.total
-    assert "interrupted run killedrun001" in (outcome.note or "")
+    for e164 in wanted:
+        store.append(
+            JournalEntry(e164=e164, event="started", run_id="killedrun001", at=datetime.now(UTC))
+        )
+    await control.set_faults(purchase_taken_by=emu.auth_id, purchase_taken_count=count)
+    outcomes = await collect(client.numbers.purchase_many(wanted, journal=store))
+    assert {o.outcome for o in outcomes} == {Outcome.PURCHASED}
+    assert {(o.run_id, o.earlier, o.verified, o.recovered) for o in outcomes} == {
+        ("killedrun001", True, True, True)
+    }
+    assert spent(outcomes) == plan.total
+    assert all("interrupted run killedrun001" in (o.note or "") for o in outcomes)
 
 
 async def test_a_release_cancelled_since_is_released_again(
