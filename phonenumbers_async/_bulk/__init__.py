@@ -5,7 +5,7 @@ The public entry points are resource methods (``client.numbers.purchase_many``,
 and the plan functions (``client.numbers.plan_purchase``, ``plan_provision``).
 """
 
-from ._engine import RouteTarget
+from ._jobs import RouteTarget
 from ._journal import (
     DEFAULT_EXPIRY,
     FileJournal,

@@ -12,15 +12,8 @@ from typing import Literal
 
 import attrs
 
-from .._bulk._engine import (
-    BulkEngine,
-    ProvisionJob,
-    PurchaseJob,
-    ReleaseJob,
-    RouteTarget,
-    route_step,
-    unique_numbers,
-)
+from .._bulk._engine import BulkEngine, unique_numbers
+from .._bulk._jobs import ProvisionJob, PurchaseJob, ReleaseJob, RouteTarget, route_step
 from .._bulk._journal import JobIdentity, JournalStore
 from .._bulk._outcome import BulkOutcome
 from .._bulk._plan import ProvisionOrder, PurchasePlan, plan_order, plan_purchase

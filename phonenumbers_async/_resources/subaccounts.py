@@ -10,7 +10,8 @@ from functools import partial
 from os import PathLike
 from typing import Any, Literal, TypedDict, Unpack
 
-from .._bulk._engine import BulkEngine, assign_step
+from .._bulk._engine import BulkEngine
+from .._bulk._jobs import assign_step
 from .._bulk._journal import JobIdentity, JournalStore
 from .._bulk._outcome import BulkOutcome
 from .._models import CreatedSubAccount, Page, SubAccount
