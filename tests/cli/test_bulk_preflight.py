@@ -151,3 +151,15 @@ def test_a_stale_journal_reports_the_truth_and_buys_what_is_needed(
     assert all("no longer owns it" in row["error"] for row in rows)
     assert set(numbers) <= set(emu.owned())
     assert len([row for row in emu.ledger() if row["type"] == "debit"]) == 8
+
+
+def test_a_rerun_with_nothing_to_buy_needs_no_confirmation(emu: Emu, cli: Runner) -> None:
+    """Once every number is owned the plan costs nothing: the rerun, without --yes and
+    without a terminal, verifies and reports instead of refusing."""
+    numbers = [str(row["e164"]) for row in emu.inventory()[:2]]
+    assert cli("numbers", "purchase", "--yes", *numbers).returncode == 0
+    again = cli("numbers", "purchase", *numbers, "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert "plan: 0 number(s) to buy" in again.stderr
+    assert {row["outcome"] for row in json.loads(again.stdout)} == {"purchased"}
+    assert len(emu.ledger()) == 2

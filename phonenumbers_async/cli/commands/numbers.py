@@ -229,7 +229,8 @@ def numbers_purchase(
     check_plan(plan, max_cost)
     confirm(
         f"Buy {plan.count} number(s) ({_preview(wanted)}) for {cell(plan.total)} {plan.currency}?",
-        yes=yes,
+        # Nothing on sale, nothing to spend: the job only looks the numbers up.
+        yes=yes or plan.count == 0,
         refusal=f"buy {plan.count} number(s)",
         declined="nothing bought",
     )
