@@ -7,6 +7,7 @@ import contextlib
 import json
 import urllib.request
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -175,6 +176,52 @@ def test_the_sync_client_stops_at_the_first_402_and_refuses_a_foreign_journal(
 def _patch(url: str, body: dict[str, str]) -> None:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), method="PATCH",
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+
+def test_the_sync_client_tells_the_truth_about_stale_and_interrupted_runs(
+    tmp_path: Path,
+) -> None:
+    """Through the sync Client: a run stopped after two outcomes and resumed buys each
+    number once, its total the ledger's; after releasing them all, the same journal does
+    not claim them: they are bought again."""
+    with (
+        EmulatorThread(seed_inventory=12, subaccounts=1, seed=8) as emu,
+        Client(emu.auth_id, emu.auth_token, base_url=emu.base_url) as sync,
+    ):
+        numbers = cast(Any, sync.numbers)
+        wanted = [number.e164 for number in sync.inventory.iter()][:8]
+        journal = tmp_path / "j.jsonl"
+        stream = numbers.purchase_many(wanted, concurrency=2, journal=journal)
+        for seen, _ in enumerate(stream, start=1):
+            if seen == 2:
+                break
+        stream.close()
+        rerun = list(numbers.purchase_many(wanted, concurrency=2, journal=journal))
+        assert {o.outcome for o in rerun} == {Outcome.PURCHASED}
+        assert sum(o.earlier for o in rerun) >= 2
+        ledger = _ledger(emu.root_url)
+        assert sorted(row["e164"] for row in ledger) == sorted(wanted)
+        assert spent(rerun) == sum(Decimal(str(row["amount"])) for row in ledger)
+        _post(emu.root_url + "/_emulator/faults", {"release_status": 204})
+        list(numbers.release_many(wanted))
+        again = list(numbers.purchase_many(wanted, journal=journal))
+        assert {(o.outcome, o.earlier) for o in again} == {(Outcome.PURCHASED, False)}
+        assert len(_ledger(emu.root_url)) == 16
+
+
+def _ledger(root_url: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(root_url + "/_emulator/ledger", timeout=30) as response:
+        rows: list[dict[str, Any]] = json.loads(response.read())["items"]
+    return [row for row in rows if row["type"] == "debit"]
+
+
+def _post(url: str, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
         headers={"Content-Type": "application/json"},
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=30):
