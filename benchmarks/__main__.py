@@ -136,6 +136,15 @@ def emulator_rows() -> list[Row]:
         return [Row("6. Emulator: bench_emulator failed", f"{exc.__class__.__name__}: {exc}")]
 
 
+def bulk_rows() -> list[Row]:
+    from . import bench_bulk
+
+    try:
+        return bench_bulk.bulk_rows()
+    except Exception as exc:  # report it in the table; the other figures stand
+        return [Row("8. Bulk purchase: bench_bulk failed", f"{exc.__class__.__name__}: {exc}")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--latency-ms", type=int, default=20, help="the slow case (default 20)")
@@ -150,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     head = header()
     print("\n".join(head), flush=True)
     print(
-        "\nrunning: decode, listing, fan-out, memory, facade, emulator, reconcile ...", flush=True
+        "\nrunning: decode, listing, fan-out, memory, facade, emulator, reconcile, bulk ...",
+        flush=True,
     )
     # Build every server's pages up front, before anything is timed.
     servers = {
@@ -188,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     print("  emulator done", flush=True)
     rows += bench_reconcile.reconcile_rows()
     print("  reconcile done", flush=True)
+    rows += bulk_rows()
+    print("  bulk done", flush=True)
 
     elapsed = time.perf_counter() - started
     footer = [

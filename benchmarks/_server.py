@@ -9,6 +9,11 @@ prints the port it listens on (127.0.0.1) as its first line, then serves
   for the master, ``include_subaccounts`` other than ``false`` adds every
   sub-account's numbers after its own, as the API does);
 * ``GET /api/v1/accounts/{auth_id}/sub-accounts/?page=&size=``;
+* for the bulk benchmark, canned answers of a purchase:
+  ``GET /api/v1/account/{auth_id}/inventory/numbers`` (the master's pages),
+  ``GET /api/v1/Account/{auth_id}/balance/{currency}`` and
+  ``POST /api/v1/account/{auth_id}/numbers/purchase-from-inventory`` (the
+  number asked for, with canned fees; nothing is stored);
 * ``POST /_bench/latency`` with ``{"latency_ms": N}`` to change the latency;
 * ``GET /_bench/stats`` (requests served so far) and ``POST /_bench/reset``.
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
 import threading
@@ -124,6 +130,34 @@ def make_app(data: CannedData, latency_ms: float) -> web.Application:
         size = min(100, max(1, _int(request, "size", 25)))
         return web.Response(body=data.subaccount_page(page, size), content_type=JSON)
 
+    async def inventory(request: web.Request) -> web.Response:
+        state["requests"] += 1
+        if state["latency"]:
+            await asyncio.sleep(state["latency"])
+        page = max(1, _int(request, "page", 1))
+        per_page = min(100, max(1, _int(request, "per_page", 25)))
+        return web.Response(body=data.number_page(MASTER, False, page, per_page), content_type=JSON)
+
+    balance_body = json.dumps(
+        {"balance": "1000000000", "available_balance": "1000000000", "currency": "INR"}
+    ).encode()
+
+    async def balance(request: web.Request) -> web.Response:
+        state["requests"] += 1
+        if state["latency"]:
+            await asyncio.sleep(state["latency"])
+        return web.Response(body=balance_body, content_type=JSON)
+
+    sold = make_numbers(MASTER, 0, 1)[0]
+
+    async def purchase(request: web.Request) -> web.Response:
+        state["requests"] += 1
+        if state["latency"]:
+            await asyncio.sleep(state["latency"])
+        payload = await request.json()
+        number = {**sold, "e164": payload["e164"]}
+        return web.json_response({"message": "purchased from inventory", "number": number})
+
     async def set_latency(request: web.Request) -> web.Response:
         payload = await request.json()
         state["latency"] = float(payload["latency_ms"]) / 1000.0
@@ -139,6 +173,9 @@ def make_app(data: CannedData, latency_ms: float) -> web.Application:
     app = web.Application()
     app.router.add_get("/api/v1/account/{auth_id}/numbers", numbers)
     app.router.add_get("/api/v1/accounts/{auth_id}/sub-accounts/", subaccounts)
+    app.router.add_get("/api/v1/account/{auth_id}/inventory/numbers", inventory)
+    app.router.add_get("/api/v1/Account/{auth_id}/balance/{currency}", balance)
+    app.router.add_post("/api/v1/account/{auth_id}/numbers/purchase-from-inventory", purchase)
     app.router.add_post("/_bench/latency", set_latency)
     app.router.add_get("/_bench/stats", stats)
     app.router.add_post("/_bench/reset", reset)

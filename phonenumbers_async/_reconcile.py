@@ -52,6 +52,9 @@ class Requester(Protocol):
     def auth_id(self) -> str: ...
 
     @property
+    def base_url(self) -> str: ...
+
+    @property
     def max_concurrency(self) -> int: ...
 
     @property

@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from functools import partial
+from os import PathLike
 from typing import Literal
 
 import attrs
 
+from .._bulk._engine import BulkEngine, unique_numbers
+from .._bulk._jobs import ProvisionJob, PurchaseJob, ReleaseJob, RouteTarget, route_step
+from .._bulk._journal import JobIdentity, JournalStore
+from .._bulk._outcome import BulkOutcome
+from .._bulk._plan import ProvisionOrder, PurchasePlan, plan_order, plan_purchase
 from .._models import (
     NumberHealth,
     NumberStatus,
@@ -59,6 +65,8 @@ from ..errors import (
 )
 from ._base import Resource
 from ._lookup import Presence, find_owned, inventory_presence
+from .account import Account
+from .inventory import Inventory
 from .subaccounts import SubAccounts
 
 __all__ = ["Numbers"]
@@ -583,6 +591,143 @@ class Numbers(Resource):
         if owned.number is not None:
             return Done(done) if done_when(owned.number) else NotDone()
         return NotDone() if owned.exact else Unknown("the lookup was not exact")
+
+    # -- in bulk: many numbers, exactly once, resumable ---------------------------------
+
+    def _job(self, operation: str, **parameters: str) -> JobIdentity:
+        client = self._client
+        return JobIdentity(
+            operation, client.auth_id, client.base_url, tuple(sorted(parameters.items()))
+        )
+
+    async def purchase_many(
+        self,
+        numbers: Iterable[str],
+        *,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> AsyncIterator[BulkOutcome]:
+        """Buy every number of ``numbers``, ``concurrency`` at a time; outcomes as they settle.
+
+        ``journal`` (a path, a :class:`JournalStore`, or None for one in
+        memory) makes the job resumable: a rerun with the same journal
+        verifies on the account what earlier runs did before reporting it
+        (``earlier``, ``run_id``), buys again what the account no longer
+        owns, and reports a purchase an interrupted run made with its cost.
+        After the first ``402`` no more purchases start; the numbers not yet
+        tried come out ``skipped``.
+        """
+        wanted = unique_numbers(numbers)
+        engine = BulkEngine(
+            self._client, self._job("purchase"), journal, concurrency=concurrency, run_id=run_id
+        )
+        job = PurchaseJob(engine, self)
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(wanted, job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
+
+    async def release_many(
+        self,
+        numbers: Iterable[str],
+        *,
+        immediate: bool = False,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> AsyncIterator[BulkOutcome]:
+        """Release every number of ``numbers`` (see :meth:`release`), resumable like
+        :meth:`purchase_many`; a release cancelled since an earlier run is done again.
+        """
+        check_flag(immediate, "immediate")
+        wanted = unique_numbers(numbers)
+        identity = self._job("release", immediate="true" if immediate else "false")
+        engine = BulkEngine(self._client, identity, journal, concurrency=concurrency, run_id=run_id)
+        job = ReleaseJob(engine, self, immediate=immediate)
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(wanted, job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
+
+    async def route_many(
+        self,
+        routes: Mapping[str, str | RouteTarget] | Iterable[tuple[str, str | RouteTarget]],
+        *,
+        to: Literal["trunk", "application"] = "trunk",
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> AsyncIterator[BulkOutcome]:
+        """Route many numbers: ``(e164, target)`` pairs or a mapping ``e164 -> target``.
+
+        A target is a :class:`RouteTarget`, or a string read as a trunk group
+        id (``to="trunk"``) or an application id (``to="application"``). Each
+        number already routed there (by an earlier run or otherwise) is
+        reported ``routed`` without a request that would change it.
+        """
+        if to not in ("trunk", "application"):
+            raise ValidationError(f"to must be 'trunk' or 'application', not {to!r}")
+        pairs = routes.items() if isinstance(routes, Mapping) else routes
+        targets: dict[str, RouteTarget] = {}
+        for e164, target in pairs:
+            if not isinstance(target, RouteTarget):
+                target = (
+                    RouteTarget(trunk_group_id=target)
+                    if to == "trunk"
+                    else RouteTarget(application_id=target)
+                )
+            targets.setdefault(check_e164(e164), target)
+        engine = BulkEngine(
+            self._client, self._job("route"), journal, concurrency=concurrency, run_id=run_id
+        )
+        job = route_step(engine, self, targets.__getitem__)
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(list(targets), job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
+
+    async def plan_purchase(
+        self, numbers: Iterable[str], *, currency: str | None = None
+    ) -> PurchasePlan:
+        """What buying ``numbers`` would cost (fees from inventory) against the balance."""
+        return await plan_purchase(
+            Inventory(self._client), Account(self._client), numbers, currency
+        )
+
+    async def plan_provision(self, order: ProvisionOrder) -> PurchasePlan:
+        """The numbers an order would pick from inventory now, their cost, and the balance."""
+        if not isinstance(order, ProvisionOrder):
+            raise ValidationError("plan_provision takes a ProvisionOrder")
+        return await plan_order(Inventory(self._client), Account(self._client), order)
+
+    async def provision(
+        self,
+        order: ProvisionOrder | PurchasePlan,
+        *,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> AsyncIterator[BulkOutcome]:
+        """Deliver ``order.count`` numbers: buy each, hand it to the order's sub-account, route it.
+
+        ``order`` is a :class:`ProvisionOrder` (planned now) or a plan from
+        :meth:`plan_provision` (its numbers are tried first). A number bought
+        away by someone else mid-job is reported ``taken`` and replaced from
+        inventory. Each finished number is ``provisioned`` with the steps it
+        went through; a rerun with the same journal finishes what an
+        interrupted run started without buying anything twice.
+        """
+        plan = order if isinstance(order, PurchasePlan) else await self.plan_provision(order)
+        if plan.order is None:
+            raise ValidationError("provision takes an order, or a plan made from one")
+        identity = self._job("provision", **dict(plan.order.parameters()))
+        engine = BulkEngine(self._client, identity, journal, concurrency=concurrency, run_id=run_id)
+        job = ProvisionJob(engine, self, SubAccounts(self._client), Inventory(self._client), plan)
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(job.slots, job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
 
     # -- health ------------------------------------------------------------
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from functools import partial
+from os import PathLike
 from typing import Any, Literal, TypedDict, Unpack
 
+from .._bulk._engine import BulkEngine
+from .._bulk._jobs import assign_step
+from .._bulk._journal import JobIdentity, JournalStore
+from .._bulk._outcome import BulkOutcome
 from .._models import CreatedSubAccount, Page, SubAccount
 from .._paging import PageReader, iterate_items
 from .._reconcile import StateChange, apply, nothing_to_recover
@@ -345,6 +351,32 @@ class SubAccounts(Resource):
                 recover=nothing_to_recover,
             ),
         )
+
+    async def assign_many(
+        self,
+        assignments: Mapping[str, str] | Iterable[tuple[str, str]],
+        *,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> AsyncIterator[BulkOutcome]:
+        """Hand many numbers to sub-accounts: ``(e164, sub_account_id)`` pairs or a mapping.
+
+        Concurrent and resumable like ``numbers.purchase_many``; a number the
+        sub-account already holds is reported ``assigned`` after a lookup.
+        """
+        pairs = assignments.items() if isinstance(assignments, Mapping) else assignments
+        targets: dict[str, str] = {}
+        for e164, sub_account_id in pairs:
+            targets.setdefault(check_e164(e164), check_subaccount_id(sub_account_id))
+        client = self._client
+        identity = JobIdentity("assign", client.auth_id, client.base_url)
+        engine = BulkEngine(client, identity, journal, concurrency=concurrency, run_id=run_id)
+        job = assign_step(engine, self, targets.__getitem__)
+        # Closed explicitly: stopping early must stop the engine's workers at once.
+        async with contextlib.aclosing(engine.run(list(targets), job.handle)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
 
     async def _held_by(self, auth_id: str, e164: str) -> Verdict:
         """Done when account ``auth_id`` itself (not a sub-account of it) now holds ``e164``."""

@@ -7,9 +7,14 @@ method runs the async method of the same name through the loop thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from os import PathLike
 from typing import Literal, Unpack
 
+from .._bulk._jobs import RouteTarget
+from .._bulk._journal import JournalStore
+from .._bulk._outcome import BulkOutcome
+from .._bulk._plan import ProvisionOrder, PurchasePlan
 from .._models import (
     Balance,
     CreatedSubAccount,
@@ -148,6 +153,16 @@ class SyncNumbersWithRawResponse(SyncResource):
     def detach_application(self, e164: str, *, auth_id: str | None = None) -> RawResponse[None]:
         """Take ``e164`` off its application (a resend told "not found" is checked)."""
         return self._call_raw(Numbers.detach_application, e164, auth_id=auth_id)
+
+    def plan_purchase(
+        self, numbers: Iterable[str], *, currency: str | None = None
+    ) -> RawResponse[PurchasePlan]:
+        """What buying ``numbers`` would cost (fees from inventory) against the balance."""
+        return self._call_raw(Numbers.plan_purchase, numbers, currency=currency)
+
+    def plan_provision(self, order: ProvisionOrder) -> RawResponse[PurchasePlan]:
+        """The numbers an order would pick from inventory now, their cost, and the balance."""
+        return self._call_raw(Numbers.plan_provision, order)
 
     def health(
         self, e164: str, *, granularity: str = "daily", days: int = 30, auth_id: str | None = None
@@ -345,6 +360,103 @@ class SyncNumbers(SyncResource):
     def detach_application(self, e164: str, *, auth_id: str | None = None) -> None:
         """Take ``e164`` off its application (a resend told "not found" is checked)."""
         return self._call(Numbers.detach_application, e164, auth_id=auth_id)
+
+    def purchase_many(
+        self,
+        numbers: Iterable[str],
+        *,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> Iterator[BulkOutcome]:
+        """Buy every number of ``numbers``, ``concurrency`` at a time; outcomes as they settle.
+
+        ``journal`` (a path, a :class:`JournalStore`, or None for one in
+        memory) makes the job resumable: a rerun with the same journal
+        verifies on the account what earlier runs did before reporting it
+        (``earlier``, ``run_id``), buys again what the account no longer
+        owns, and reports a purchase an interrupted run made with its cost.
+        After the first ``402`` no more purchases start; the numbers not yet
+        tried come out ``skipped``.
+        """
+        return self._stream(
+            Numbers.purchase_many, numbers, concurrency=concurrency, journal=journal, run_id=run_id
+        )
+
+    def release_many(
+        self,
+        numbers: Iterable[str],
+        *,
+        immediate: bool = False,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> Iterator[BulkOutcome]:
+        """Release every number of ``numbers`` (see :meth:`release`), resumable like
+        :meth:`purchase_many`; a release cancelled since an earlier run is done again.
+        """
+        return self._stream(
+            Numbers.release_many,
+            numbers,
+            immediate=immediate,
+            concurrency=concurrency,
+            journal=journal,
+            run_id=run_id,
+        )
+
+    def route_many(
+        self,
+        routes: Mapping[str, str | RouteTarget] | Iterable[tuple[str, str | RouteTarget]],
+        *,
+        to: Literal["trunk", "application"] = "trunk",
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> Iterator[BulkOutcome]:
+        """Route many numbers: ``(e164, target)`` pairs or a mapping ``e164 -> target``.
+
+        A target is a :class:`RouteTarget`, or a string read as a trunk group
+        id (``to="trunk"``) or an application id (``to="application"``). Each
+        number already routed there (by an earlier run or otherwise) is
+        reported ``routed`` without a request that would change it.
+        """
+        return self._stream(
+            Numbers.route_many,
+            routes,
+            to=to,
+            concurrency=concurrency,
+            journal=journal,
+            run_id=run_id,
+        )
+
+    def plan_purchase(self, numbers: Iterable[str], *, currency: str | None = None) -> PurchasePlan:
+        """What buying ``numbers`` would cost (fees from inventory) against the balance."""
+        return self._call(Numbers.plan_purchase, numbers, currency=currency)
+
+    def plan_provision(self, order: ProvisionOrder) -> PurchasePlan:
+        """The numbers an order would pick from inventory now, their cost, and the balance."""
+        return self._call(Numbers.plan_provision, order)
+
+    def provision(
+        self,
+        order: ProvisionOrder | PurchasePlan,
+        *,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> Iterator[BulkOutcome]:
+        """Deliver ``order.count`` numbers: buy each, hand it to the order's sub-account, route it.
+
+        ``order`` is a :class:`ProvisionOrder` (planned now) or a plan from
+        :meth:`plan_provision` (its numbers are tried first). A number bought
+        away by someone else mid-job is reported ``taken`` and replaced from
+        inventory. Each finished number is ``provisioned`` with the steps it
+        went through; a rerun with the same journal finishes what an
+        interrupted run started without buying anything twice.
+        """
+        return self._stream(
+            Numbers.provision, order, concurrency=concurrency, journal=journal, run_id=run_id
+        )
 
     def health(
         self, e164: str, *, granularity: str = "daily", days: int = 30, auth_id: str | None = None
@@ -633,6 +745,27 @@ class SyncSubAccounts(SyncResource):
         last call, unless ``force=True`` (admin accounts only; audited).
         """
         return self._call(SubAccounts.unassign_number, e164, force=force)
+
+    def assign_many(
+        self,
+        assignments: Mapping[str, str] | Iterable[tuple[str, str]],
+        *,
+        concurrency: int = 8,
+        journal: str | PathLike[str] | JournalStore | None = None,
+        run_id: str | None = None,
+    ) -> Iterator[BulkOutcome]:
+        """Hand many numbers to sub-accounts: ``(e164, sub_account_id)`` pairs or a mapping.
+
+        Concurrent and resumable like ``numbers.purchase_many``; a number the
+        sub-account already holds is reported ``assigned`` after a lookup.
+        """
+        return self._stream(
+            SubAccounts.assign_many,
+            assignments,
+            concurrency=concurrency,
+            journal=journal,
+            run_id=run_id,
+        )
 
 
 class SyncAccountWithRawResponse(SyncResource):

@@ -1,49 +1,80 @@
-"""Bulk purchase and release: input files, concurrent workers, progress, results and resume."""
+"""The command line's side of bulk jobs: input files, the results file, progress, the plan.
+
+The work itself (concurrency, the journal, resuming, verifying earlier runs)
+is the SDK's bulk engine (``phonenumbers_async._bulk``); this module reads
+what the user gave, shows what the engine reports, and writes it down.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import hashlib
-from collections.abc import Sequence
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
+
+import click
 
 from phonenumbers_async import (
     AsyncClient,
-    AuthenticationFailed,
-    NotFound,
-    NumberStatus,
-    OutcomeUnknown,
-    PhoneNumber,
+    BulkOutcome,
+    FileJournal,
+    JournalError,
+    Outcome,
     PhoneNumbersError,
-    Release,
-    ServerError,
-    TransportError,
+    PurchasePlan,
 )
 
-from ._common import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError, describe_error
+from ._common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    CliError,
+    describe_error,
+)
+from ._context import Settings
 
-# Reading numbers moved to _input; these names stay importable from here.
-from ._input import BadLine, Item, items_from_args, read_numbers_file
-from ._journal import Journal
-from ._output import RESULT_COLUMNS, Output, cell, make_console, progress_columns
+# Reading numbers lives in _input; these names stay importable from here.
+from ._input import BadLine, Item, items_from_args, read_numbers_file, read_pairs_file
+from ._output import (
+    RESULT_COLUMNS,
+    Column,
+    Output,
+    cell,
+    json_value,
+    make_console,
+    progress_columns,
+)
 
 __all__ = [
+    "AMOUNT",
+    "JOURNAL_HELP",
+    "PLAN_COLUMNS",
     "BadLine",
-    "BulkJob",
     "Item",
     "Result",
+    "check_plan",
+    "confirm",
     "default_journal_path",
     "default_results_path",
     "exit_code",
     "items_from_args",
+    "plan_json",
+    "plan_summary",
     "read_numbers_file",
+    "read_pairs_file",
+    "run_job",
+    "spent_and_left",
+    "summarize",
 ]
-
-OK_OUTCOMES = frozenset({"purchased", "already-owned", "released", "pending-release"})
 
 
 @dataclass(frozen=True)
@@ -55,10 +86,25 @@ class Result:
     error: str = ""
     cost: str = ""
     earlier: bool = False
+    ok: bool = False
 
-    @property
-    def ok(self) -> bool:
-        return self.outcome in OK_OUTCOMES
+    @classmethod
+    def of(cls, outcome: BulkOutcome) -> Result:
+        """The row of an engine outcome; the note says which run did it, and what else."""
+        notes = [text for text in (outcome.error, outcome.note) if text]
+        if outcome.earlier:
+            checked = ", verified on the account" if outcome.verified else ""
+            notes.insert(0, f"done by earlier run {outcome.run_id}{checked}")
+        if outcome.replaces:
+            notes.append(f"replaces {outcome.replaces}, bought by someone else")
+        return cls(
+            outcome.e164 or "-",
+            outcome.outcome.value,
+            error="; ".join(notes),
+            cost=cell(outcome.cost),
+            earlier=outcome.earlier,
+            ok=outcome.ok,
+        )
 
     def row(self) -> dict[str, str]:
         return {
@@ -67,6 +113,21 @@ class Result:
             "error": self.error,
             "cost": self.cost,
         }
+
+    def json(self) -> dict[str, Any]:
+        """The row in the command line's one JSON shape (``bulk_result`` in its schema)."""
+        valid = self.outcome != "invalid" and self.number != "-"
+        item: dict[str, Any] = {
+            "e164": self.number if valid else None,
+            "outcome": self.outcome,
+            "note": self.error or None,
+            "cost": self.cost or None,
+            "earlier": self.earlier,
+            "ok": self.ok,
+        }
+        if not valid and self.number != "-":
+            item["input"] = self.number
+        return item
 
 
 def _stamp() -> str:
@@ -143,7 +204,8 @@ class Reporter(Protocol):
 def _result_line(result: Result) -> str:
     if result.ok:
         cost = f" (cost {result.cost})" if result.cost else ""
-        return f"{result.outcome} {result.number}{cost}"
+        note = f" [{result.error}]" if result.error else ""
+        return f"{result.outcome} {result.number}{cost}{note}"
     return f"{result.outcome} {result.number}: {result.error}"
 
 
@@ -160,6 +222,8 @@ class LineReporter:
 
     def update(self, result: Result) -> None:
         self._count += 1
+        # A replacement (provisioning) adds a row beyond the count asked for.
+        self._total = max(self._total, self._count)
         self._out.info(f"[{self._count}/{self._total}] {_result_line(result)}")
 
     def stop(self) -> None:
@@ -214,162 +278,308 @@ def make_reporter(out: Output) -> Reporter:
     return LineReporter(out)
 
 
-def _release_result(e164: str, released: Release) -> Result:
-    """A release's row: pending (cancellable until when, for what fee) or done."""
-    fee = cell(released.release_fee)
-    if released.status is NumberStatus.PENDING_RELEASE:
-        until = cell(released.cooldown_ends_at)
-        note = f"cancellable until {until}" if until else "cancellable"
-        return Result(e164, "pending-release", cost=fee, error=note)
-    return Result(e164, "released", cost=fee)
+JOURNAL_HELP = """\b
+Resuming: every number is recorded in a journal (JSON Lines, appended and
+fsynced): "started" before its request is sent, its outcome after, each run
+with its own id. Rerun the same command after an interruption: what an earlier
+run recorded as done is verified against the account first (and done again if
+the account no longer shows it), and a number whose request was in flight is
+looked up, so nothing is bought (or released) twice and its cost is reported.
+A journal of another job or account is refused; entries older than 7 days are
+ignored. The default journal is found again on a rerun:
+FILE.<operation>-journal.jsonl next to the --from FILE, or
+<operation>-journal-<hash of the numbers>.jsonl in the current directory for
+numbers given as arguments. Delete it (or pass another --journal) to start
+over."""
 
 
-def _cost(number: PhoneNumber | None) -> str:
-    if number is None or number.upfront_cost is None:
-        return ""
-    return cell(number.upfront_cost)
+# -- the plan -----------------------------------------------------------------------------
+
+PLAN_COLUMNS = (
+    Column("number", "Number"),
+    Column("setup_fee", "Setup", numeric=True),
+    Column("monthly_fee", "Monthly", numeric=True),
+    Column("cost", "Cost", numeric=True),
+    Column("currency", "Currency"),
+    Column("status", "Status"),
+)
 
 
-class BulkJob:
-    """Purchase or release many numbers concurrently, journaled and resumable."""
+def plan_rows(plan: PurchasePlan) -> list[dict[str, str]]:
+    return [
+        {
+            "number": line.e164,
+            "setup_fee": cell(line.setup_fee),
+            "monthly_fee": cell(line.monthly_fee),
+            "cost": cell(line.cost),
+            "currency": line.currency or plan.currency,
+            "status": "on sale" if line.on_sale else "not on sale",
+        }
+        for line in plan.lines
+    ]
 
-    def __init__(
-        self,
-        client: AsyncClient,
-        operation: str,
-        journal: Journal,
-        results: ResultsFile,
-        reporter: Reporter,
-        *,
-        concurrency: int,
-        immediate: bool = False,
-    ) -> None:
-        if operation not in ("purchase", "release"):
-            raise ValueError(f"unknown bulk operation {operation!r}")
-        self._client = client
-        self._operation = operation
-        self._journal = journal
-        self._results = results
-        self._reporter = reporter
-        self._concurrency = concurrency
-        self._immediate = immediate
-        self._stop_reason: str | None = None
-        self.reconciled = 0
 
-    async def run(self, items: Sequence[Item], bad: Sequence[BadLine]) -> list[Result]:
-        """Every item's result, in input order: earlier runs' from the journal, the rest now."""
-        invalid = [Result(line.text, "invalid", error=line.reason) for line in bad]
+def plan_json(plan: PurchasePlan) -> list[dict[str, Any]]:
+    """The plan's lines in the command line's one JSON shape (``plan_line`` in its schema)."""
+    return [
+        {
+            "e164": line.e164,
+            "setup_fee": json_value(line.setup_fee),
+            "monthly_fee": json_value(line.monthly_fee),
+            "cost": json_value(line.cost),
+            "currency": line.currency or plan.currency or None,
+            "on_sale": line.on_sale,
+        }
+        for line in plan.lines
+    ]
+
+
+def plan_summary(plan: PurchasePlan) -> str:
+    """The plan in one sentence: count, cost (setup + monthly), balance, what would remain."""
+    money = plan.currency
+    text = (
+        f"plan: {plan.count} number(s) to buy, setup {cell(plan.setup_total)} + first month "
+        f"{cell(plan.monthly_total)} = {cell(plan.total)} {money}"
+    )
+    if plan.available_balance is None:
+        text += "; the available balance is unknown"
+    else:
+        text += (
+            f"; available balance {cell(plan.available_balance)} {money}, "
+            f"{cell(plan.remaining)} {money} would remain"
+        )
+    off_sale = len(plan.lines) - plan.count
+    if off_sale:
+        text += (
+            f"; {off_sale} not on sale (owned already or gone: each is looked up when the job runs)"
+        )
+    return text
+
+
+def check_plan(plan: PurchasePlan, max_cost: Decimal | None) -> None:
+    """Refuse (exit 2) a plan above ``max_cost`` or beyond the available balance."""
+    if max_cost is not None and plan.total > max_cost:
+        raise CliError(
+            f"the plan costs {cell(plan.total)} {plan.currency}, above --max-cost "
+            f"{cell(max_cost)}; nothing was bought",
+            EXIT_USAGE,
+        )
+    if not plan.affordable:
+        short = plan.total - (plan.available_balance or Decimal(0))
+        raise CliError(
+            f"the available balance ({cell(plan.available_balance)} {plan.currency}) cannot "
+            f"cover the plan ({cell(plan.total)} {plan.currency}; short by {cell(short)}); "
+            "nothing was bought",
+            EXIT_USAGE,
+        )
+
+
+def confirm(question: str, *, yes: bool, refusal: str, declined: str) -> None:
+    """Ask on a terminal; without one, refuse unless ``--yes`` was given."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError(
+            f"refusing to {refusal} without confirmation: stdin is not a terminal; "
+            "pass --yes to go ahead",
+            EXIT_USAGE,
+        )
+    if not click.confirm(question, default=False, err=True):
+        raise CliError(declined, EXIT_FAILURE)
+
+
+class Amount(click.ParamType[Decimal]):
+    """A non-negative amount of money, read exactly (a Decimal)."""
+
+    name = "amount"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(f"{value!r} is not an amount such as 1500 or 99.50", param, ctx)
+        if not amount.is_finite() or amount < 0:
+            self.fail(f"{value!r} is not a non-negative amount", param, ctx)
+        return amount
+
+
+AMOUNT = Amount()
+
+
+def spent_and_left(settings: Settings, spent: Decimal, currency: str) -> str:
+    """The summary's money: what the job spent and the balance left (if it can be read)."""
+
+    async def balance() -> Decimal | None:
+        async with settings.client() as client:
+            return (await client.account.balance(currency)).available_balance
+
+    text = f"total spent {cell(spent)} {currency}"
+    try:
+        left = asyncio.run(balance())
+    except PhoneNumbersError as exc:
+        return f"{text}; the remaining balance could not be read ({describe_error(exc)})"
+    return f"{text}; remaining balance {cell(left)} {currency}"
+
+
+# -- running a job ---------------------------------------------------------------------
+
+
+@dataclass
+class JobRun:
+    """What a finished job reports: every row in input order, and the engine's outcomes."""
+
+    results: list[Result]
+    outcomes: list[BulkOutcome]
+
+    journal: FileJournal | None = None
+
+    @property
+    def earlier(self) -> int:
+        return sum(outcome.earlier for outcome in self.outcomes)
+
+    @property
+    def recovered(self) -> int:
+        return sum(outcome.recovered for outcome in self.outcomes)
+
+    def spent(self) -> Decimal:
+        """What the job's purchases debited, this run's and earlier runs' alike."""
+        return sum(
+            (o.cost or Decimal(0) for o in self.outcomes if o.outcome in _SPENDING),
+            Decimal(0),
+        )
+
+    def counts(self, *, leave_out: str | None = None) -> str:
+        """How many rows had each outcome, such as "3 purchased, 1 failed"."""
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        return ", ".join(
+            f"{count} {outcome}" for outcome, count in counts.items() if outcome != leave_out
+        )
+
+
+_SPENDING = (Outcome.PURCHASED, Outcome.PROVISIONED)
+
+
+def run_job(
+    client: AsyncClient,
+    out: Output,
+    description: str,
+    total: int,
+    outcomes: Callable[[AsyncClient], AsyncIterator[BulkOutcome]],
+    results_path: Path,
+    journal: FileJournal,
+    *,
+    order: Sequence[Item] = (),
+    bad: Sequence[BadLine] = (),
+    resumable: bool = True,
+) -> JobRun:
+    """Run one engine job: each outcome to the results file and the progress as it settles.
+
+    Rows come back in input order (``order``; bad lines by their line), with
+    any row the engine added (a replacement) after them.
+    """
+    results_file = ResultsFile(results_path)
+    reporter = make_reporter(out)
+    invalid = [Result(line.text, "invalid", error=line.reason) for line in bad]
+    collected: list[BulkOutcome] = []
+    try:
         for result in invalid:
-            self._results.write(result)
-        by_number: dict[str, Result] = {}
-        todo: list[tuple[Item, bool]] = []
-        for item in items:
-            entry = self._journal.get(item.e164)
-            if entry is not None and entry.done and self._revocable(entry.outcome):
-                # A pending release can be cancelled since: check the account again.
-                todo.append((item, True))
-            elif entry is not None and entry.done:
-                result = Result(item.e164, entry.outcome, cost=entry.cost, earlier=True)
-                by_number[item.e164] = result
-                self._results.write(result)
-            else:
-                todo.append((item, entry is not None and entry.unsettled))
-        owned: dict[str, PhoneNumber] | None = None
-        if any(unsettled for _, unsettled in todo):
-            # One listing settles every number whose earlier attempt got no clear answer.
-            owned = {number.e164: number async for number in self._client.numbers.iter()}
-        queue: asyncio.Queue[tuple[Item, bool]] = asyncio.Queue()
-        for entry_todo in todo:
-            queue.put_nowait(entry_todo)
+            results_file.write(result)
 
-        async def worker() -> None:
-            while not queue.empty():
-                item, unsettled = queue.get_nowait()
-                if self._stop_reason is not None:
-                    result = Result(item.e164, "skipped", error=self._stop_reason)
-                else:
-                    result = await self._one(item.e164, unsettled, owned)
-                by_number[item.e164] = result
-                self._results.write(result)
-                self._reporter.update(result)
+        async def go() -> None:
+            async with client:
+                async for outcome in outcomes(client):
+                    collected.append(outcome)
+                    result = Result.of(outcome)
+                    results_file.write(result)
+                    reporter.update(result)
 
-        verb = "Purchasing" if self._operation == "purchase" else "Releasing"
-        self._reporter.start(len(todo), verb)
+        reporter.start(total, description)
         try:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(min(self._concurrency, len(todo))):
-                    group.create_task(worker())
-        except* OSError as group_error:
-            # A journal or results write failed (disk full…): report that, not a group.
-            raise group_error.exceptions[0] from None
+            asyncio.run(go())
+        except KeyboardInterrupt:
+            # A one-off keeps no journal: a rerun asks the account instead.
+            where = f" (journal {journal.path})" if resumable else ""
+            raise CliError(
+                f"interrupted; rerun the same command to resume{where}", EXIT_INTERRUPTED
+            ) from None
+        except JournalError as exc:
+            raise CliError(f"{exc}; pass another --journal path", EXIT_USAGE) from None
         finally:
-            self._reporter.stop()
-        ordered = [(line.line, result) for line, result in zip(bad, invalid, strict=True)]
-        ordered += [(item.line, by_number[item.e164]) for item in items]
-        # File order (arguments have no line and keep theirs): easy to compare with the input.
-        ordered.sort(key=lambda pair: pair[0] if pair[0] is not None else 0)
-        return [result for _, result in ordered]
+            reporter.stop()
+    finally:
+        results_file.close()
+    position = {item.e164: index for index, item in enumerate(order)}
+    ranked = [((line.line or 0, 0), result) for line, result in zip(bad, invalid, strict=True)]
+    lines = {item.e164: item.line for item in order}
+    for outcome in collected:
+        index = position.get(outcome.e164)
+        line = lines.get(outcome.e164)
+        key = (line if line is not None else index if index is not None else 1 << 62, 1)
+        ranked.append((key, Result.of(outcome)))
+    ranked.sort(key=lambda pair: pair[0])
+    # A number bought away and replaced is no failure of the job (its replacement may be).
+    replaced = {outcome.replaces for outcome in collected if outcome.replaces}
+    rows = [
+        dataclasses.replace(result, ok=True) if result.number in replaced else result
+        for _, result in ranked
+    ]
+    return JobRun(rows, collected, journal)
 
-    async def _one(
-        self, e164: str, unsettled: bool, owned: dict[str, PhoneNumber] | None
-    ) -> Result:
-        if unsettled and owned is not None:
-            settled = self._reconcile(e164, owned)
-            if settled is not None:
-                self.reconciled += 1
-                self._journal.done(e164, settled.outcome, settled.cost)
-                return settled
-        self._journal.started(e164)
-        try:
-            if self._operation == "purchase":
-                result = await self._purchase(e164)
-            else:
-                released = await self._client.numbers.release(e164, immediate=self._immediate)
-                result = _release_result(e164, released)
-        except (OutcomeUnknown, ServerError) as exc:
-            result = Result(e164, "unknown", error=describe_error(exc))
-        except TransportError as exc:
-            # maybe_sent: the server may have acted on it; a rerun checks first.
-            outcome = "unknown" if exc.maybe_sent else "failed"
-            result = Result(e164, outcome, error=describe_error(exc))
-        except PhoneNumbersError as exc:
-            if isinstance(exc, AuthenticationFailed):
-                # Every other number would fail the same way; stop sending.
-                self._stop_reason = f"not attempted: the job stopped after {describe_error(exc)}"
-            result = Result(e164, "failed", error=describe_error(exc))
-        except Exception as exc:
-            # A bug must not cancel the other workers and lose their records:
-            # this number's outcome is unknown (a rerun checks it first).
-            result = Result(e164, "unknown", error=f"unexpected {type(exc).__name__}: {exc}")
-        if result.ok:
-            self._journal.done(e164, result.outcome, result.cost)
-        else:
-            self._journal.failed(e164, result.outcome, result.error)
-        return result
 
-    def _revocable(self, outcome: str) -> bool:
-        """Whether an earlier run's "done" may have been undone since (a cancelled release)."""
-        return self._operation == "release" and outcome == "pending-release"
-
-    def _reconcile(self, e164: str, owned: dict[str, PhoneNumber]) -> Result | None:
-        """What an earlier attempt without a clear answer achieved, or None to act now."""
-        number = owned.get(e164)
-        if self._operation == "purchase" and number is not None:
-            return Result(e164, "purchased", cost=_cost(number))
-        if self._operation == "release" and (
-            number is None or number.status is NumberStatus.PENDING_RELEASE
-        ):
-            return Result(e164, "released")
-        return None
-
-    async def _purchase(self, e164: str) -> Result:
-        try:
-            bought = await self._client.numbers.purchase(e164)
-        except NotFound as exc:
-            # Not in inventory: maybe because this account already owns it
-            # (a rerun without the journal, or a purchase that raced ours).
-            mine = await self._client.numbers.find(e164)
-            if mine is not None:
-                return Result(e164, "already-owned", cost="")
-            return Result(e164, "failed", error=describe_error(exc))
-        return Result(e164, "purchased", cost=_cost(bought))
+def summarize(
+    out: Output,
+    operation: str,
+    run: JobRun,
+    *,
+    results_path: Path,
+    journal_path: Path,
+    money: str | None = None,
+    show_files: bool = True,
+) -> int:
+    """Print the rows and the summary line; the exit code."""
+    out.rows(
+        [result.row() for result in run.results],
+        RESULT_COLUMNS,
+        json_items=[result.json() for result in run.results],
+    )
+    extra = ""
+    if run.earlier:
+        extra = (
+            f"; {run.earlier} of {len(run.outcomes)} number(s) were done by an earlier run "
+            "(verified on the account)"
+        )
+    if run.recovered:
+        extra += f"; {run.recovered} found done by an interrupted run"
+    replay = run.journal.replay if run.journal is not None else None
+    if replay is not None and replay.unreadable:
+        out.warn(f"journal {journal_path}: ignored {replay.unreadable} unreadable line(s)")
+    if replay is not None and replay.expired:
+        numbers = len({entry.e164 for entry in replay.expired})
+        out.info(
+            f"note: journal {journal_path}: records of {numbers} number(s) were older than "
+            "7 days and were ignored"
+        )
+    parts = [f"results: {results_path}; journal: {journal_path}"] if show_files else []
+    if money:
+        parts.append(money)
+    tail = "".join(f"; {part}" for part in parts)
+    code = exit_code(run.results)
+    if code == EXIT_OK:
+        out.info(f"{operation}: {run.counts()}{extra}{tail}")
+    else:
+        failed = sum(not result.ok for result in run.results)
+        # "1 of 1 failed", not "1 of 1 failed (1 failed)": the other outcomes in brackets.
+        others = run.counts(leave_out="failed")
+        detail = f" ({others}{extra})" if others else extra
+        print(
+            f"error: {operation}: {failed} of {len(run.results)} failed{detail}{tail}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return code

@@ -24,6 +24,7 @@ __all__ = [
     "Item",
     "items_from_args",
     "read_numbers_file",
+    "read_pairs_file",
 ]
 
 # Header names a spreadsheet's number column goes by, most specific first.
@@ -117,16 +118,7 @@ def read_numbers_file(
     is a usage error. Blank lines and lines starting with ``#`` are skipped.
     Returns the numbers (de-duplicated, in file order), the bad lines, and notes.
     """
-    try:
-        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CliError(f"cannot read {path}: no such file", EXIT_USAGE) from None
-    except UnicodeDecodeError:
-        raise CliError(f"cannot read {path}: not UTF-8 text", EXIT_USAGE) from None
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
-    rows = list(_rows(text))
+    rows = list(_rows(_read_text(path)))
     reading = _Reading()
     if not any(len(cells) > 1 for _, cells in rows) and not extra_columns:
         # One value a line: a plain list (perhaps under a header such as "Number").
@@ -149,6 +141,50 @@ def read_numbers_file(
         }
         reading.add(value, line, values)
     return reading.result()
+
+
+def read_pairs_file(
+    path: Path, value_columns: Sequence[str]
+) -> tuple[str, list[tuple[Item, str]], list[BadLine], list[str]]:
+    """A CSV of numbers and one of ``value_columns`` (such as ``trunk_group_id``).
+
+    The number column is found as :func:`read_numbers_file` finds it; the
+    header must name exactly one of ``value_columns``. Returns that column's
+    name, the (number, value) pairs, the bad lines (a row without a value is
+    one) and the notes.
+    """
+    header, _ = _split_header(path, list(_rows(_read_text(path))))
+    names = {name.strip().lower() for name in header}
+    found = [name for name in value_columns if name in names]
+    if len(found) != 1:
+        wanted = " or ".join(f"e164,{name}" for name in value_columns)
+        raise CliError(
+            f"{path}: the header must name the columns {wanted} (the number column may "
+            f"also be headed {', '.join(NUMBER_HEADERS[1:])})",
+            EXIT_USAGE,
+        )
+    column = found[0]
+    items, bad, notes = read_numbers_file(path, extra_columns=[column])
+    pairs: list[tuple[Item, str]] = []
+    for item in items:
+        value = item.extra[column]
+        if value:
+            pairs.append((item, value))
+        else:
+            bad.append(BadLine(item.line, item.e164, f"no value in the {column} column"))
+    return column, pairs, bad, notes
+
+
+def _read_text(path: Path) -> str:
+    try:
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CliError(f"cannot read {path}: no such file", EXIT_USAGE) from None
+    except UnicodeDecodeError:
+        raise CliError(f"cannot read {path}: not UTF-8 text", EXIT_USAGE) from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
 
 
 def _rows(text: str) -> Iterable[tuple[int, list[str]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -326,6 +327,13 @@ def writes_job_files(
     interrupted job resumes.
     """
     return count > 1 or from_file or results_path is not None or journal_path is not None
+
+
+def scratch_directory() -> Path:
+    """A directory for a one-off's journal and results, removed when the command ends."""
+    scratch = tempfile.TemporaryDirectory(prefix=f"{PROG}-")
+    click.get_current_context().call_on_close(scratch.cleanup)
+    return Path(scratch.name)
 
 
 def bulk_options(function: F) -> F:

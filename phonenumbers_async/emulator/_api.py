@@ -7,6 +7,7 @@ their OpenAPI description are in ``_app.API_ROUTES``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from ._http import (
 )
 from ._seed import make_auth_id, make_token, make_uuid
 from ._state import state_of
-from ._store import BalanceNotFound, SubAccountNotFound
+from ._store import BalanceNotFound, StoreError, SubAccountNotFound
 from ._wire import (
     Shape,
     balance_to_wire,
@@ -251,6 +252,11 @@ async def purchase(request: web.Request) -> web.StreamResponse:
     faults = state.faults
     if faults.take_fault("purchase", _BEFORE) is not None:
         return server_error(request, 500)
+    buyer = faults.take_buyer()
+    if buyer is not None:
+        # Someone else got there first: the purchase below finds it gone.
+        with contextlib.suppress(StoreError):
+            state.store.take(e164, owner=buyer, now=state.clock.now())
     number = state.store.purchase(e164, actor=actor, now=state.clock.now())
     state.stats.purchases_committed += 1
     faulted = _after_commit(request, "purchase")

@@ -335,6 +335,7 @@ CONTROL_ROUTES = tuple(
         ("POST", "/numbers/{e164}/calls", control.control_record_call),
         ("POST", "/numbers", control.control_create_numbers),
         ("GET", "/numbers/{e164}", control.control_get_number),
+        ("POST", "/numbers/{e164}/take", control.control_take_number),
         ("GET", "/clock", control.control_get_clock),
         ("POST", "/clock", control.control_advance_clock),
         ("GET", "/accounts", control.control_accounts),

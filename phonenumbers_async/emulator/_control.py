@@ -164,6 +164,19 @@ class EmulatorControl:
         result: dict[str, Any] = await self.request("GET", "/numbers/" + e164.replace("+", "%2B"))
         return result
 
+    async def take_number(self, e164: str, auth_id: str) -> dict[str, Any]:
+        """Another buyer, account ``auth_id``, gets ``e164`` from inventory now.
+
+        For "someone else bought it mid-job" at a chosen moment; the fault
+        knobs ``purchase_taken_by`` / ``purchase_taken_count`` do it on the
+        next purchases instead.
+        """
+        quoted = e164.replace("+", "%2B")
+        result: dict[str, Any] = await self.request(
+            "POST", f"/numbers/{quoted}/take", {"auth_id": auth_id}
+        )
+        return result
+
     async def stats(self) -> dict[str, Any]:
         """Request counters per (method, route) and purchases committed."""
         result: dict[str, Any] = await self.request("GET", "/stats")

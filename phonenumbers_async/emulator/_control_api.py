@@ -47,6 +47,7 @@ __all__ = [
     "control_reset_stats",
     "control_set_faults",
     "control_stats",
+    "control_take_number",
     "control_update_account",
 ]
 
@@ -267,6 +268,9 @@ async def control_set_faults(request: web.Request) -> web.Response:
     """POST /_emulator/faults (merge)"""
     state = state_of(request)
     body = await read_any_object(request, invalid_status=400, allow_empty=True)
+    buyer = body.get("purchase_taken_by")
+    if isinstance(buyer, str) and state.store.get_account(buyer) is None:
+        raise InvalidInput("purchase_taken_by must be an existing account's auth_id or null")
     try:
         state.faults.update(body)
     except FaultError as exc:
@@ -310,6 +314,16 @@ async def control_create_numbers(request: web.Request) -> web.Response:
     )
     state.store.insert_numbers(rows)
     return json_response({"created": len(rows), "numbers": [row["e164"] for row in rows]})
+
+
+async def control_take_number(request: web.Request) -> web.Response:
+    """POST /_emulator/numbers/{e164}/take {"auth_id"}: another buyer gets it from inventory."""
+    state = state_of(request)
+    body = await _body(request, {"auth_id": str}, {})
+    if state.store.get_account(body["auth_id"]) is None:
+        raise InvalidInput("auth_id must be an existing account")
+    number = state.store.take(path_e164(request), owner=body["auth_id"], now=state.clock.now())
+    return json_response(number)
 
 
 async def control_get_number(request: web.Request) -> web.Response:

@@ -40,6 +40,10 @@ class FaultConfig:
     unassign_fault: str | None = None
     unassign_fault_rate: float = 1.0
     unassign_fault_count: int | None = None
+    # "Someone else buys it first": the next purchase_taken_count purchases find
+    # their number just bought by account purchase_taken_by (None: every one).
+    purchase_taken_by: str | None = None
+    purchase_taken_count: int | None = None
     error_body: ErrorBody = "envelope"
     seed: int | None = None
     # Response variants documented by the provider, selectable for SDK tests.
@@ -99,7 +103,11 @@ def _validated(config: FaultConfig, body: dict[str, Any]) -> FaultConfig:
             new.retry_after = _number(key, value, 0, 86_400)
         elif key.endswith("_fault"):
             setattr(new, key, _choice(key, value, (*OPERATION_FAULTS, None)))
-        elif key.endswith("_fault_count"):
+        elif key == "purchase_taken_by":
+            if value is not None and not isinstance(value, str):
+                raise FaultError("purchase_taken_by must be an account's auth_id or null")
+            new.purchase_taken_by = value
+        elif key.endswith("_fault_count") or key == "purchase_taken_count":
             setattr(new, key, _optional_int(key, value, 0))
         elif key == "seed":
             new.seed = _optional_int(key, value, -(2**63))
@@ -134,6 +142,7 @@ class Faults:
         self.config = FaultConfig(seed=seed)
         self.rng = random.Random(seed)
         self.applied = dict.fromkeys(FAULT_OPERATIONS, 0)
+        self.taken = 0
 
     def update(self, body: dict[str, Any]) -> None:
         """Merge ``body`` into the configuration (all or nothing).
@@ -147,6 +156,8 @@ class Faults:
         for operation in FAULT_OPERATIONS:
             if f"{operation}_fault" in body or f"{operation}_fault_count" in body:
                 self.applied[operation] = 0
+        if "purchase_taken_by" in body or "purchase_taken_count" in body:
+            self.taken = 0
 
     def reset(self) -> None:
         """Back to the defaults: no latency, no errors, default response variants.
@@ -156,6 +167,7 @@ class Faults:
         self.config = FaultConfig(seed=self._initial_seed)
         self.rng.seed(self._initial_seed)
         self.applied = dict.fromkeys(FAULT_OPERATIONS, 0)
+        self.taken = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The configuration as JSON-ready data."""
@@ -164,6 +176,7 @@ class Faults:
             data[key] = _json_number(data[key])
         for operation in FAULT_OPERATIONS:
             data[f"{operation}_faults_applied"] = self.applied[operation]
+        data["purchases_taken"] = self.taken
         return data
 
     # Decisions, drawn in a fixed order so a seed reproduces them.
@@ -196,6 +209,16 @@ class Faults:
         """The ``Retry-After`` value for a 429."""
         value = self.config.retry_after
         return str(int(value)) if value.is_integer() else f"{value:g}"
+
+    def take_buyer(self) -> str | None:
+        """The account that buys this purchase's number first, if one should (and count it)."""
+        cfg = self.config
+        if cfg.purchase_taken_by is None:
+            return None
+        if cfg.purchase_taken_count is not None and self.taken >= cfg.purchase_taken_count:
+            return None
+        self.taken += 1
+        return cfg.purchase_taken_by
 
     def take_fault(self, operation: str, kinds: tuple[str, ...]) -> str | None:
         """The fault to apply to ``operation`` now, if it is one of ``kinds`` (and count it).

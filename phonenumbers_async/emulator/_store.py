@@ -902,6 +902,31 @@ class Store:
         assert number is not None
         return number
 
+    def take(self, e164: str, *, owner: str, now: datetime) -> dict[str, Any]:
+        """Another buyer, ``owner``, gets ``e164`` from inventory (no debit is modelled).
+
+        Raises ``NumberNotInInventory`` or ``AccountNotFound``.
+        """
+        stamp = format_ts(now)
+        with self.transaction() as conn:
+            self._settle(conn, now)
+            buyer = conn.execute(
+                "SELECT auth_id, parent_auth_id FROM accounts WHERE auth_id = ?", (owner,)
+            ).fetchone()
+            if buyer is None:
+                raise AccountNotFound("the buyer must be an existing account")
+            found = conn.execute(
+                "UPDATE numbers SET owner = ?, family = ?, source = 'inventory', purchased_at = ?,"
+                " released_at = NULL, updated_at = ? WHERE e164 = ? AND owner IS NULL"
+                " AND status = 'active'",
+                (owner, buyer["parent_auth_id"] or owner, stamp, stamp, e164),
+            )
+            if found.rowcount == 0:
+                raise NumberNotInInventory("number not in inventory")
+        number = self.get_number(e164)
+        assert number is not None
+        return number
+
     def _ledger(
         self,
         conn: sqlite3.Connection,

@@ -72,7 +72,7 @@ def test_release_shows_the_cooldown_and_cancel_release_undoes_it(emu: Emu, cli, 
 def test_account_balance_and_transactions(emu: Emu, cli) -> None:
     """`account balance` reads available money; a purchase shows up in `account transactions`."""
     [number] = emu.create_numbers(1)
-    assert cli("numbers", "purchase", number).returncode == 0
+    assert cli("numbers", "purchase", "--yes", number).returncode == 0
     balance = cli("--format", "json", "account", "balance")
     assert balance.returncode == 0, balance.stderr
     record = parse(balance.stdout)

@@ -29,7 +29,9 @@ def test_missing_credentials_stop_a_bulk_job_before_any_file_is_written(
     tmp_path: Path,
 ) -> None:
     """With no credentials at all a purchase exits 2 and leaves no journal or results file."""
-    result = run_cli(["numbers", "purchase", "+15550001111"], env=cli_env(None), cwd=tmp_path)
+    result = run_cli(
+        ["numbers", "purchase", "--yes", "+15550001111"], env=cli_env(None), cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
@@ -48,7 +50,7 @@ def test_a_bad_setting_stops_a_bulk_job_before_anything_is_journaled(
     numbers = tmp_path / "numbers.csv"
     numbers.write_text("e164\n+15550001111\n+15550001112\n")
     result = run_cli(
-        ["numbers", "purchase", "--from", str(numbers)],
+        ["numbers", "purchase", "--yes", "--from", str(numbers)],
         env=cli_env(emu.info, **setting),
         cwd=tmp_path,
     )
@@ -93,7 +95,7 @@ def test_help_documents_commands_and_exit_codes(tmp_path: Path) -> None:
         assert command in result.stdout
     for code in ("0 ", "1 ", "2 ", "3 ", "4 "):
         assert f"  {code}" in result.stdout
-    purchase = run_cli(["numbers", "purchase", "--help"], env=cli_env(None), cwd=tmp_path)
+    purchase = run_cli(["numbers", "purchase", "--yes", "--help"], env=cli_env(None), cwd=tmp_path)
     assert "3    bulk job partly failed" in purchase.stdout
     assert "journal" in purchase.stdout
 
@@ -152,8 +154,12 @@ def test_unexpected_error_is_one_line_with_a_hint(
 def test_unwritable_results_file_stops_before_any_purchase(emu: Emu, cli, tmp_path: Path) -> None:
     """A results path that cannot be created exits 2 before a number is bought."""
     number = emu.inventory()[0]["e164"]
-    result = cli("numbers", "purchase", number, "--results", str(tmp_path / "no" / "r.csv"))
+    result = cli(
+        "numbers", "purchase", "--yes", number, "--results", str(tmp_path / "no" / "r.csv")
+    )
     assert result.returncode == 2
-    (line,) = result.stderr.splitlines()
+    # Only the plan (read-only) comes before it.
+    plan, line = result.stderr.splitlines()
+    assert plan.startswith("plan: 1 number(s) to buy")
     assert line.startswith(f"error: cannot write results file {tmp_path / 'no' / 'r.csv'}")
     assert emu.ledger() == []

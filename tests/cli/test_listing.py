@@ -119,7 +119,7 @@ def test_quiet_drops_notes_but_keeps_the_data(emu: Emu, cli) -> None:
 def test_quiet_bulk_job_prints_only_its_results(emu: Emu, cli) -> None:
     """A successful `numbers purchase … --quiet` writes nothing on stderr."""
     number = emu.inventory()[0]["e164"]
-    result = cli("numbers", "purchase", number, "--quiet", "--format", "csv")
+    result = cli("numbers", "purchase", "--yes", number, "--quiet", "--format", "csv")
     assert result.returncode == 0
     assert result.stderr == ""
     (row,) = csv.DictReader(io.StringIO(result.stdout))

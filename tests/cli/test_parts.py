@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from phonenumbers_async import FileJournal, JobIdentity, JournalEntry, JournalError, JournalMismatch
 from phonenumbers_async.cli._bulk import (
     BadLine,
     Item,
@@ -16,7 +19,6 @@ from phonenumbers_async.cli._bulk import (
     read_numbers_file,
 )
 from phonenumbers_async.cli._common import CliError, format_remaining
-from phonenumbers_async.cli._journal import Journal
 
 
 @pytest.mark.parametrize(
@@ -81,39 +83,74 @@ def test_default_journal_is_stable_for_the_same_input(tmp_path: Path) -> None:
     assert one != default_journal_path("release", None, ["+1", "+2"], tmp_path)
 
 
+def _job(operation: str = "purchase") -> JobIdentity:
+    return JobIdentity(operation, "MA_A1", "u")
+
+
+def _entry(e164: str, event: str, **fields: Any) -> JournalEntry:
+    return JournalEntry(e164=e164, event=event, run_id="run1", at=datetime.now(UTC), **fields)
+
+
 def test_journal_records_survive_reopening(tmp_path: Path) -> None:
-    """A reopened journal knows each number's last event; every record is one JSON line."""
+    """A reopened journal gives back every entry of earlier runs; every record is one JSON
+    line, each run announced by its own line."""
     path = tmp_path / "j.jsonl"
-    with Journal.open(path, operation="purchase", auth_id="MA_A1", base_url="u") as journal:
-        journal.started("+1")
-        journal.done("+1", "purchased", "12.5")
-        journal.started("+2")
-    with Journal.open(path, operation="purchase", auth_id="MA_A1", base_url="u") as journal:
-        first, second = journal.get("+1"), journal.get("+2")
-        assert first is not None
-        assert first.done
-        assert first.cost == "12.5"
-        assert second is not None
-        assert not second.done
-        assert journal.get("+3") is None
+    journal = FileJournal(path)
+    journal.open(_job(), "run1", datetime.now(UTC))
+    journal.append(_entry("+1", "started"))
+    journal.append(_entry("+1", "done", outcome="purchased", cost=Decimal("12.5")))
+    journal.append(_entry("+2", "started"))
+    journal.close()
+    reopened = FileJournal(path)
+    replay = reopened.open(_job(), "run2", datetime.now(UTC))
+    reopened.close()
+    assert [(e.e164, e.event, e.cost) for e in replay.entries] == [
+        ("+1", "started", None),
+        ("+1", "done", Decimal("12.5")),
+        ("+2", "started", None),
+    ]
     records = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [record.get("event") for record in records[1:]] == ["started", "done", "started"]
+    assert records[0]["job"]["operation"] == "purchase"
+    assert [record.get("event") for record in records[1:]] == [
+        "run", "started", "done", "started", "run",
+    ]  # fmt: skip
 
 
 def test_a_journal_in_use_is_refused(tmp_path: Path) -> None:
     """Two jobs on one journal at once: the second is refused instead of racing."""
     path = tmp_path / "j.jsonl"
-    with Journal.open(path, operation="purchase", auth_id="MA_A1", base_url="u"):
-        with pytest.raises(CliError) as caught:
-            Journal.open(path, operation="purchase", auth_id="MA_A1", base_url="u")
-        assert "in use by another running job" in caught.value.message
+    first = FileJournal(path)
+    first.open(_job(), "run1", datetime.now(UTC))
+    try:
+        with pytest.raises(JournalError, match="in use by another running job"):
+            FileJournal(path).open(_job(), "run2", datetime.now(UTC))
+    finally:
+        first.close()
 
 
 def test_a_journal_of_another_operation_is_refused(tmp_path: Path) -> None:
     """A purchase journal is not taken for a release job."""
     path = tmp_path / "j.jsonl"
-    Journal.open(path, operation="purchase", auth_id="MA_A1", base_url="u").close()
-    with pytest.raises(CliError) as caught:
-        Journal.open(path, operation="release", auth_id="MA_A1", base_url="u")
-    assert caught.value.exit_code == 2
-    assert "written by a purchase job, not release" in caught.value.message
+    journal = FileJournal(path)
+    journal.open(_job(), "run1", datetime.now(UTC))
+    journal.close()
+    with pytest.raises(JournalMismatch, match="written by a purchase job, not release"):
+        FileJournal(path).open(_job("release"), "run2", datetime.now(UTC))
+
+
+def test_a_torn_last_line_is_counted_not_fatal(tmp_path: Path) -> None:
+    """A partial final record (a SIGKILL mid-write) is skipped and counted; the next run
+    starts on a fresh line."""
+    path = tmp_path / "j.jsonl"
+    journal = FileJournal(path)
+    journal.open(_job(), "run1", datetime.now(UTC))
+    journal.append(_entry("+1", "started"))
+    journal.close()
+    with path.open("a") as handle:
+        handle.write('{"e164": "+2", "ev')
+    reopened = FileJournal(path)
+    replay = reopened.open(_job(), "run2", datetime.now(UTC))
+    reopened.close()
+    assert replay.unreadable == 1
+    assert [entry.e164 for entry in replay.entries] == ["+1"]
+    assert path.read_text().splitlines()[-1].startswith('{"run":"run2"')

@@ -190,11 +190,11 @@ def test_plain_http_needs_the_allow_http_flag(run_here: InProcess) -> None:
 def test_a_one_off_purchase_leaves_no_files(emu: Emu, run_here: InProcess, tmp_path: Path) -> None:
     """One number bought by argument writes nothing in the current directory; two do."""
     first, second, third = (item["e164"] for item in emu.inventory()[:3])
-    one = run_here("numbers", "purchase", first)
+    one = run_here("numbers", "purchase", "--yes", first)
     assert one.code == 0, one.err
     assert list(tmp_path.iterdir()) == []
     assert "journal" not in one.err
-    two = run_here("numbers", "purchase", second, third)
+    two = run_here("numbers", "purchase", "--yes", second, third)
     assert two.code == 0, two.err
     names = sorted(path.name for path in tmp_path.iterdir())
     assert any(name.startswith("purchase-results-") for name in names)
@@ -203,7 +203,7 @@ def test_a_one_off_purchase_leaves_no_files(emu: Emu, run_here: InProcess, tmp_p
 
 def test_one_failed_number_is_not_counted_twice(run_here: InProcess) -> None:
     """A single failure reads "1 of 1 failed", without "(1 failed)" after it."""
-    ran = run_here("numbers", "purchase", "+15550000001")
+    ran = run_here("numbers", "purchase", "--yes", "+15550000001")
     assert ran.code == 1
     assert "error: purchase: 1 of 1 failed" in ran.err
     assert "(1 failed)" not in ran.err

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-import tempfile
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,50 +12,61 @@ import click
 from phonenumbers_async import (
     AsyncClient,
     FanOutError,
+    FileJournal,
     PhoneNumber,
+    PurchasePlan,
+    RouteTarget,
+    ValidationError,
 )
 from phonenumbers_async.cli._bulk import (
-    BulkJob,
-    ResultsFile,
+    AMOUNT,
+    JOURNAL_HELP,
+    PLAN_COLUMNS,
+    BadLine,
+    Item,
+    check_plan,
+    confirm,
     default_journal_path,
     default_results_path,
-    exit_code,
     items_from_args,
-    make_reporter,
+    plan_json,
+    plan_rows,
+    plan_summary,
     read_numbers_file,
+    read_pairs_file,
+    run_job,
+    spent_and_left,
+    summarize,
 )
 from phonenumbers_async.cli._common import (
     EXIT_CODES_HELP,
-    EXIT_FAILURE,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     CliError,
     describe_error,
 )
 from phonenumbers_async.cli._context import Settings, call, run_async
-from phonenumbers_async.cli._journal import Journal
 from phonenumbers_async.cli._options import (
     CONTEXT,
     E164,
-    JOURNAL_HELP,
-    PROG,
     bulk_options,
     check_paging,
     paging_options,
+    scratch_directory,
     show,
     show_listing,
     writes_job_files,
 )
 from phonenumbers_async.cli._output import (
     NUMBER_COLUMNS,
-    RESULT_COLUMNS,
     Column,
+    Output,
     cell,
     json_value,
     number_json,
     number_row,
 )
+from phonenumbers_async.cli.commands.provision import numbers_provision
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,8 +162,37 @@ def numbers_list(
     return EXIT_OK
 
 
-@numbers.command("purchase", epilog=JOURNAL_HELP + "\n\n" + EXIT_CODES_HELP)
+def purchase_flags(function: F) -> F:
+    """--dry-run, --yes and --max-cost: the pre-flight of anything that buys."""
+    function = click.option(
+        "--max-cost",
+        type=AMOUNT,
+        metavar="AMOUNT",
+        help="Refuse (exit 2) a plan that costs more than AMOUNT.",
+    )(function)
+    function = click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")(
+        function
+    )
+    return click.option(
+        "--dry-run", is_flag=True, help="Print the plan and its cost; buy nothing."
+    )(function)
+
+
+PREFLIGHT_HELP = """\b
+Before anything is bought the command prints the plan: how many numbers, their
+cost (setup fees plus the first month, from inventory), the account's available
+balance and what would remain. It asks for confirmation on a terminal (--yes
+skips it; without a terminal it refuses unless --yes). --dry-run stops after the
+plan (exit 0); --max-cost refuses a dearer plan, and a plan the balance cannot
+cover is refused before buying (exit 2). After the first 402 (insufficient
+balance) no further purchase is started."""
+
+
+@numbers.command(
+    "purchase", epilog=PREFLIGHT_HELP + "\n\n" + JOURNAL_HELP + "\n\n" + EXIT_CODES_HELP
+)
 @bulk_options
+@purchase_flags
 @click.pass_obj
 def numbers_purchase(
     settings: Settings,
@@ -162,23 +201,71 @@ def numbers_purchase(
     concurrency: int,
     results_path: Path | None,
     journal_path: Path | None,
+    dry_run: bool,
+    yes: bool,
+    max_cost: Decimal | None,
 ) -> int:
     """Buy numbers from inventory: E164 arguments, or --from FILE.
 
     Numbers are bought concurrently, with a progress bar on a terminal and one
     line per number otherwise; every outcome goes to a results CSV, and the
-    results are printed at the end. A malformed number is reported with its
-    line and the others proceed.
+    results are printed at the end, then the total spent and the balance left.
+    A malformed number is reported with its line and the others proceed.
     """
-    return _bulk(
-        settings,
-        "purchase",
-        numbers,
-        source,
-        concurrency,
+    out = settings.output()
+    items, bad = _read_input(out, "purchase", numbers, source)
+    wanted = [item.e164 for item in items]
+
+    async def make_plan() -> PurchasePlan:
+        async with settings.client(max_concurrency=concurrency) as client:
+            return await client.numbers.plan_purchase(wanted)
+
+    plan = run_async(make_plan())
+    out.info(plan_summary(plan))
+    if dry_run:
+        out.rows(plan_rows(plan), PLAN_COLUMNS, json_items=plan_json(plan))
+        return EXIT_OK
+    check_plan(plan, max_cost)
+    confirm(
+        f"Buy {plan.count} number(s) ({_preview(wanted)}) for {cell(plan.total)} {plan.currency}?",
+        # Nothing on sale, nothing to spend: the job only looks the numbers up.
+        yes=yes or plan.count == 0,
+        refusal=f"buy {plan.count} number(s)",
+        declined="nothing bought",
+    )
+    keep = writes_job_files(
+        len(items),
+        from_file=source is not None,
+        results_path=results_path,
+        journal_path=journal_path,
+    )
+    directory = Path.cwd() if keep else scratch_directory()
+    journal_path = journal_path or default_journal_path("purchase", source, wanted, directory)
+    results_path = results_path or default_results_path("purchase", directory)
+    journal = FileJournal(journal_path)
+    run = run_job(
+        settings.client(max_concurrency=concurrency),
+        out,
+        "Purchasing",
+        len(items),
+        lambda client: client.numbers.purchase_many(
+            wanted, concurrency=concurrency, journal=journal
+        ),
         results_path,
-        journal_path,
-        yes=True,
+        journal,
+        order=items,
+        bad=bad,
+        resumable=keep,
+    )
+    money = spent_and_left(settings, run.spent(), plan.currency)
+    return summarize(
+        out,
+        "purchase",
+        run,
+        results_path=results_path,
+        journal_path=journal_path,
+        money=money,
+        show_files=keep,
     )
 
 
@@ -208,16 +295,49 @@ def numbers_release(
     fee), then quarantines it for 45 days. Asks for confirmation first unless
     --yes; without a terminal to ask on, it refuses unless --yes is given.
     """
-    return _bulk(
-        settings,
-        "release",
-        numbers,
-        source,
-        concurrency,
-        results_path,
-        journal_path,
+    out = settings.output()
+    items, bad = _read_input(out, "release", numbers, source)
+    wanted = [item.e164 for item in items]
+    confirm(
+        f"Release {len(wanted)} number(s) ({_preview(wanted)}) back to inventory? "
+        "This cannot be undone",
         yes=yes,
-        immediate=immediate,
+        refusal=f"release {len(wanted)} number(s)",
+        declined="nothing released",
+    )
+    # An immediate release is another job than a cancellable one: its own journal.
+    job_name = "release-immediate" if immediate else "release"
+    keep = writes_job_files(
+        len(items),
+        from_file=source is not None,
+        results_path=results_path,
+        journal_path=journal_path,
+    )
+    directory = Path.cwd() if keep else scratch_directory()
+    journal_path = journal_path or default_journal_path(job_name, source, wanted, directory)
+    results_path = results_path or default_results_path("release", directory)
+    journal = FileJournal(journal_path)
+    run = run_job(
+        settings.client(max_concurrency=concurrency),
+        out,
+        "Releasing",
+        len(items),
+        lambda client: client.numbers.release_many(
+            wanted, immediate=immediate, concurrency=concurrency, journal=journal
+        ),
+        results_path,
+        journal,
+        order=items,
+        bad=bad,
+        resumable=keep,
+    )
+    return summarize(
+        out,
+        "release",
+        run,
+        results_path=results_path,
+        journal_path=journal_path,
+        show_files=keep,
     )
 
 
@@ -226,23 +346,14 @@ def _preview(items: Sequence[str]) -> str:
     return shown if len(items) <= 3 else f"{shown} and {len(items) - 3} more"
 
 
-def _bulk(
-    settings: Settings,
-    operation: str,
-    numbers: tuple[str, ...],
-    source: Path | None,
-    concurrency: int,
-    results_path: Path | None,
-    journal_path: Path | None,
-    *,
-    yes: bool,
-    immediate: bool = False,
-) -> int:
+def _read_input(
+    out: Output, operation: str, numbers: tuple[str, ...], source: Path | None
+) -> tuple[list[Item], list[BadLine]]:
+    """The numbers of a bulk command (arguments or a file), bad lines reported."""
     if numbers and source is not None:
         raise click.UsageError("give numbers as arguments or with --from FILE, not both")
     if not numbers and source is None:
         raise click.UsageError(f"give the numbers to {operation} as arguments or with --from FILE")
-    out = settings.output()
     if source is not None:
         items, bad, notes = read_numbers_file(source)
         where = str(source)
@@ -255,108 +366,7 @@ def _bulk(
         out.info(f"note: {note}")
     if not items:
         raise CliError(f"no valid numbers to {operation}", EXIT_USAGE)
-    client = settings.client(max_concurrency=concurrency)
-    if not yes:
-        _confirm_release([item.e164 for item in items])
-    keep_files = writes_job_files(
-        len(items),
-        from_file=source is not None,
-        results_path=results_path,
-        journal_path=journal_path,
-    )
-    cwd = Path.cwd()
-    if not keep_files:  # a one-off: its journal and results go in a scratch directory
-        scratch = tempfile.TemporaryDirectory(prefix=f"{PROG}-")
-        click.get_current_context().call_on_close(scratch.cleanup)
-        cwd = Path(scratch.name)
-    # An immediate release is another job than a cancellable one: its own journal.
-    job_name = f"{operation}-immediate" if immediate else operation
-    journal_path = journal_path or default_journal_path(
-        job_name, source, [item.e164 for item in items], cwd
-    )
-    results_path = results_path or default_results_path(operation, cwd)
-    journal = Journal.open(
-        journal_path, operation=operation, auth_id=client.auth_id, base_url=client.base_url
-    )
-    try:
-        if journal.ignored_lines:
-            out.warn(f"journal {journal_path}: ignored {journal.ignored_lines} unreadable line(s)")
-        earlier = sum(
-            1 for item in items if (entry := journal.get(item.e164)) is not None and entry.done
-        )
-        if earlier:
-            out.info(
-                f"{earlier} of {len(items)} number(s) were done by an earlier run "
-                f"(journal {journal_path}); skipping them"
-            )
-        results_file = ResultsFile(results_path)
-        try:
-            job = BulkJob(
-                client,
-                operation,
-                journal,
-                results_file,
-                make_reporter(out),
-                concurrency=concurrency,
-                immediate=immediate,
-            )
-
-            async def go() -> list[Any]:
-                async with client:
-                    return await job.run(items, bad)
-
-            try:
-                results = run_async(go())
-            except KeyboardInterrupt:
-                raise CliError(
-                    "interrupted; rerun the same command to resume"
-                    + (f" (journal {journal_path})" if keep_files else ""),
-                    EXIT_INTERRUPTED,
-                ) from None
-        finally:
-            results_file.close()
-    finally:
-        journal.close()
-    out.rows([result.row() for result in results], RESULT_COLUMNS)
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.outcome] = counts.get(result.outcome, 0) + 1
-    summary = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
-    extra = ""
-    if earlier:
-        extra += f"; {earlier} done by an earlier run"
-    if job.reconciled:
-        extra += f"; {job.reconciled} settled by checking the account"
-    code = exit_code(results)
-    tail = f"; results: {results_path}; journal: {journal_path}" if keep_files else ""
-    if code == EXIT_OK:
-        out.info(f"{operation}: {summary}{extra}{tail}")
-    else:
-        failed = sum(not result.ok for result in results)
-        # "1 of 1 failed", not "1 of 1 failed (1 failed)": the other outcomes in brackets.
-        others = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if outcome != "failed")
-        detail = f" ({others}{extra})" if others else extra
-        print(
-            f"error: {operation}: {failed} of {len(results)} failed{detail}{tail}",
-            file=sys.stderr,
-            flush=True,
-        )
-    return code
-
-
-def _confirm_release(items: Sequence[str]) -> None:
-    count = len(items)
-    if not sys.stdin.isatty():
-        raise CliError(
-            f"refusing to release {count} number(s) without confirmation: stdin is not a "
-            "terminal; pass --yes to release them",
-            EXIT_USAGE,
-        )
-    question = (
-        f"Release {count} number(s) ({_preview(items)}) back to inventory? This cannot be undone"
-    )
-    if not click.confirm(question, default=False, err=True):
-        raise CliError("nothing released", EXIT_FAILURE)
+    return items, bad
 
 
 @numbers.command("get")
@@ -393,15 +403,49 @@ def numbers_cancel_release(settings: Settings, e164: str) -> int:
     return EXIT_OK
 
 
-@numbers.command("route", epilog=EXIT_CODES_HELP)
-@click.argument("e164", type=E164)
+@numbers.command("route", epilog=JOURNAL_HELP + "\n\n" + EXIT_CODES_HELP)
+@click.argument("e164", type=E164, required=False, metavar="E164")
 @click.option("--trunk", "trunk_group_id", metavar="UUID", help="The SIP trunk group to route to.")
 @click.option("--application", "application_id", metavar="ID", help="The application to attach.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV with columns e164,trunk_group_id or e164,application_id: route each number.",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 100), default=8, show_default=True,
+    help="Numbers handled at once (with --from).",
+)  # fmt: skip
+@click.option(
+    "--results", "results_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Results CSV (with --from).",
+)  # fmt: skip
+@click.option(
+    "--journal", "journal_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Journal that makes a rerun resume (with --from; default FILE.route-journal.jsonl).",
+)  # fmt: skip
 @click.pass_obj
 def numbers_route(
-    settings: Settings, e164: str, trunk_group_id: str | None, application_id: str | None
+    settings: Settings,
+    e164: str | None,
+    trunk_group_id: str | None,
+    application_id: str | None,
+    source: Path | None,
+    concurrency: int,
+    results_path: Path | None,
+    journal_path: Path | None,
 ) -> int:
-    """Route a number: to a SIP trunk (--trunk) or to an application (--application)."""
+    """Route a number to a SIP trunk (--trunk) or an application (--application),
+    or many numbers from a file (--from FILE)."""
+    if source is not None:
+        if e164 is not None or trunk_group_id is not None or application_id is not None:
+            raise click.UsageError(
+                "--from FILE names the numbers and their targets; give nothing else"
+            )
+        return _route_file(settings, source, concurrency, results_path, journal_path)
+    if e164 is None:
+        raise click.UsageError("give a number (E164) and --trunk or --application, or --from FILE")
     if (trunk_group_id is None) == (application_id is None):
         raise click.UsageError("give exactly one of --trunk UUID or --application ID")
     if trunk_group_id is not None:
@@ -415,6 +459,50 @@ def numbers_route(
         record = {"application_id": application}
     settings.output().record(sentence, {"e164": e164, "outcome": "routed", **record})
     return EXIT_OK
+
+
+def _route_file(
+    settings: Settings,
+    source: Path,
+    concurrency: int,
+    results_path: Path | None,
+    journal_path: Path | None,
+) -> int:
+    out = settings.output()
+    column, pairs, bad, notes = read_pairs_file(source, ("trunk_group_id", "application_id"))
+    for line in bad:
+        out.warn(line.describe(str(source)))
+    for note in notes:
+        out.info(f"note: {note}")
+    if not pairs:
+        raise CliError("no valid rows to route", EXIT_USAGE)
+    try:
+        targets = [
+            (
+                item.e164,
+                RouteTarget(trunk_group_id=value)
+                if column == "trunk_group_id"
+                else RouteTarget(application_id=value),
+            )
+            for item, value in pairs
+        ]
+    except ValidationError as exc:
+        raise CliError(f"{source}: {exc}", EXIT_USAGE) from None
+    journal_path = journal_path or source.with_name(f"{source.name}.route-journal.jsonl")
+    results_path = results_path or default_results_path("route", Path.cwd())
+    journal = FileJournal(journal_path)
+    run = run_job(
+        settings.client(max_concurrency=concurrency),
+        out,
+        "Routing",
+        len(targets),
+        lambda client: client.numbers.route_many(targets, concurrency=concurrency, journal=journal),
+        results_path,
+        journal,
+        order=[item for item, _ in pairs],
+        bad=bad,
+    )
+    return summarize(out, "route", run, results_path=results_path, journal_path=journal_path)
 
 
 @numbers.command("unroute", epilog=EXIT_CODES_HELP)
@@ -482,3 +570,6 @@ HEALTH_COLUMNS = (
     Column("answer_rate", "Rate", numeric=True),
     Column("total_minutes", "Minutes", numeric=True),
 )
+
+
+numbers.add_command(numbers_provision)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from phonenumbers_async import (
     CoolOffInEffect,
+    FileJournal,
+)
+from phonenumbers_async.cli._bulk import (
+    default_results_path,
+    read_pairs_file,
+    run_job,
+    summarize,
 )
 from phonenumbers_async.cli._common import (
     EXIT_CODES_HELP,
@@ -77,17 +85,52 @@ def subaccounts_list(
 
 
 @subaccounts.command("assign", epilog=EXIT_CODES_HELP)
-@click.argument("e164", type=E164)
-@click.argument("sub_account", metavar="SA_…", type=SUB_ACCOUNT_ID)
+@click.argument("e164", type=E164, required=False, metavar="E164")
+@click.argument("sub_account", metavar="SA_…", type=SUB_ACCOUNT_ID, required=False)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV with columns e164,sub_account_id: hand each number to its sub-account.",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 100), default=8, show_default=True,
+    help="Numbers handled at once (with --from).",
+)  # fmt: skip
+@click.option(
+    "--results", "results_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Results CSV (with --from).",
+)  # fmt: skip
+@click.option(
+    "--journal", "journal_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Journal that makes a rerun resume (with --from; default FILE.assign-journal.jsonl).",
+)  # fmt: skip
 @click.pass_obj
-def subaccounts_assign(settings: Settings, e164: str, sub_account: str) -> int:
-    """Move a number from the master's pool to a sub-account."""
+def subaccounts_assign(
+    settings: Settings,
+    e164: str | None,
+    sub_account: str | None,
+    source: Path | None,
+    concurrency: int,
+    results_path: Path | None,
+    journal_path: Path | None,
+) -> int:
+    """Move a number from the master's pool to a sub-account (or many: --from FILE)."""
     out = settings.output()
+    if source is not None:
+        if e164 is not None or sub_account is not None:
+            raise click.UsageError(
+                "--from FILE names the numbers and sub-accounts; give nothing else"
+            )
+        return _assign_file(settings, source, concurrency, results_path, journal_path)
+    if e164 is None or sub_account is None:
+        raise click.UsageError("give a number and a sub-account (E164 SA_…), or --from FILE")
     client = settings.client()
+    number, target = e164, sub_account
 
     async def go() -> None:
         async with client:
-            await client.subaccounts.assign_number(e164, sub_account)
+            await client.subaccounts.assign_number(number, target)
 
     try:
         run_async(go())
@@ -98,6 +141,41 @@ def subaccounts_assign(settings: Settings, e164: str, sub_account: str) -> int:
         {"e164": e164, "sub_account_id": sub_account, "outcome": "assigned"},
     )
     return EXIT_OK
+
+
+def _assign_file(
+    settings: Settings,
+    source: Path,
+    concurrency: int,
+    results_path: Path | None,
+    journal_path: Path | None,
+) -> int:
+    out = settings.output()
+    _, pairs, bad, notes = read_pairs_file(source, ("sub_account_id",))
+    for line in bad:
+        out.warn(line.describe(str(source)))
+    for note in notes:
+        out.info(f"note: {note}")
+    if not pairs:
+        raise CliError("no valid rows to assign", EXIT_USAGE)
+    assignments = [(item.e164, value) for item, value in pairs]
+    journal_path = journal_path or source.with_name(f"{source.name}.assign-journal.jsonl")
+    results_path = results_path or default_results_path("assign", Path.cwd())
+    journal = FileJournal(journal_path)
+    run = run_job(
+        settings.client(max_concurrency=concurrency),
+        out,
+        "Assigning",
+        len(assignments),
+        lambda client: client.subaccounts.assign_many(
+            assignments, concurrency=concurrency, journal=journal
+        ),
+        results_path,
+        journal,
+        order=[item for item, _ in pairs],
+        bad=bad,
+    )
+    return summarize(out, "assign", run, results_path=results_path, journal_path=journal_path)
 
 
 @subaccounts.command("unassign", epilog=EXIT_CODES_HELP)
