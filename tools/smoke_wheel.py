@@ -47,7 +47,8 @@ for module in ("phonenumbers_async.emulator", "phonenumbers_async.cli",
                "phonenumbers_async.emulator.pytest_plugin"):
     assert importlib.util.find_spec(module) is not None, f"{module} is missing"
 plugins = {entry.name: entry.value for entry in metadata.entry_points(group="pytest11")}
-assert plugins.get("phonenumbers_async_emulator") == "phonenumbers_async.emulator.pytest_plugin", plugins
+plugin = plugins.get("phonenumbers_async_emulator")
+assert plugin == "phonenumbers_async.emulator.pytest_plugin", plugins
 scripts = {entry.name for entry in metadata.entry_points(group="console_scripts")}
 assert "phonenumbers-async" in scripts, scripts
 assert importlib.util.find_spec("tests") is None, "a top-level tests package was installed"
