@@ -7,10 +7,9 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from support.server import MASTER, TOKEN, FakeAPI, serve_api
 
 from phonenumbers_async import AsyncClient
-
-from .fake_api import MASTER, TOKEN, FakeAPI, serve
 
 
 @pytest.fixture
@@ -22,7 +21,7 @@ def api() -> FakeAPI:
 @pytest.fixture
 async def base_url(api: FakeAPI) -> AsyncIterator[str]:
     """The running server's base URL on 127.0.0.1."""
-    async with serve(api) as url:
+    async with serve_api(api) as url:
         yield url
 
 

@@ -7,11 +7,10 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from support.wire import fast_policy
 
 from phonenumbers_async import AsyncClient
 from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, run_emulator
-
-from ._helpers import fast_policy
 
 SEED = 4242
 

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, sample_bytes
+from support.samples import sample_bytes
+from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL
 
 from phonenumbers_async import (
     AsyncClient,

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import sample_bytes
+from support.samples import sample_bytes
 
 from phonenumbers_async import NumberStatus, PhoneNumber
 from phonenumbers_async import _sansio as sansio

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, BASE_URL, load_sample, sample_bytes, sent
+from support.samples import load_sample, sample_bytes
+from support.wire import AUTH_ID, BASE_URL, sent
 
 from phonenumbers_async import AsyncClient, NumberStatus
 from phonenumbers_async.errors import UnexpectedResponse

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, Sent, load_sample, sample_bytes, sent
+from support.samples import load_sample, sample_bytes
+from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL, Sent, sent
 
 from phonenumbers_async import (
     AsyncClient,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from conftest import load_sample, sample_bytes
+from support.samples import load_sample, sample_bytes
 
 from phonenumbers_async import _sansio as sansio
 from phonenumbers_async._sansio import (

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, load_sample, sample_bytes, sent
+from support.samples import load_sample, sample_bytes
+from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL, sent
 
 from phonenumbers_async import (
     AsyncClient,
