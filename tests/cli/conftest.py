@@ -4,18 +4,16 @@ runner for the real command in a subprocess."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from phonenumbers_async.emulator import EmulatorThread
 
-from ._helpers import Emu, cli_env, run_cli
+from ._helpers import Emu, Runner, cli_env, run_cli
 
 SEED = 7070
-
-Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from unittest import mock
 import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
+from support.wire import quote_e164
 
 from phonenumbers_async._net import is_loopback_host as is_loopback
 from phonenumbers_async.emulator import EmulatorControl, EmulatorControlError, EmulatorInfo
@@ -110,7 +111,7 @@ async def test_record_call_shape_and_forms(api: Api) -> None:
     """POST /numbers/{e164}/calls records last_call_at; all three number forms work."""
     number = await api.any_inventory_number()
     e164 = number["e164"]
-    for segment in (e164.replace("+", "%2B"), e164, e164[1:]):
+    for segment in (quote_e164(e164), e164, e164[1:]):
         reply = await api.ok("POST", f"/numbers/{segment}/calls", {"at": "2030-01-02T03:04:05Z"})
         assert reply == {
             "e164": e164,

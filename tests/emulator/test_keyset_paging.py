@@ -9,10 +9,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from support.wire import quote_e164
 
 from phonenumbers_async.emulator import EmulatorInfo, run_emulator
 
-from ._helpers import Api, quote
+from ._helpers import Api
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ async def test_pages_follow_every_write(filed: tuple[Api, Path]) -> None:
     assert total_after == total - 1
     assert after == _offset_page(db, where, params, 3, 10) != before
     owned_path = f"/v1/account/{api.info.auth_id}/numbers"
-    release = await api.call("DELETE", f"{owned_path}/{quote(first_page[0])}")
+    release = await api.call("DELETE", f"{owned_path}/{quote_e164(first_page[0])}")
     assert release.status == 204
     assert (await _page(api, path, page="3", per_page="10")) == (before, total)
     with sqlite3.connect(db) as other_process:
