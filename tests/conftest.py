@@ -12,6 +12,7 @@ from support.samples import load_sample
 from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL
 
 from phonenumbers_async import AsyncClient
+from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo
 
 aioresponses_compat.install()
 
@@ -33,4 +34,14 @@ def mock_api() -> Iterator[aioresponses]:
 async def client() -> AsyncIterator[AsyncClient]:
     """A client of the production base URL, without retries, closed after the test."""
     async with AsyncClient(AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, max_retries=0) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def control(emu: EmulatorInfo) -> AsyncIterator[EmulatorControl]:
+    """The control API (faults, clock, ledger, stats) of the test's ``emu``.
+
+    Each folder or module that runs an emulator on the test's loop defines ``emu``.
+    """
+    async with EmulatorControl(emu.root_url) as instance:
         yield instance

@@ -10,7 +10,7 @@ import pytest
 from support.wire import fast_policy
 
 from phonenumbers_async import AsyncClient
-from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, run_emulator
+from phonenumbers_async.emulator import EmulatorInfo, run_emulator
 
 SEED = 4242
 
@@ -20,13 +20,6 @@ async def emu() -> AsyncIterator[EmulatorInfo]:
     """An in-memory emulator on this test's event loop (30 numbers, 1 sub-account)."""
     async with run_emulator(seed_inventory=30, subaccounts=1, seed=SEED) as info:
         yield info
-
-
-@pytest.fixture
-async def control(emu: EmulatorInfo) -> AsyncIterator[EmulatorControl]:
-    """The emulator's control API (faults, ledger, stats)."""
-    async with EmulatorControl(emu.root_url) as instance:
-        yield instance
 
 
 @pytest.fixture
