@@ -45,29 +45,32 @@ class ScriptedTransport(MockTransport):
 Hook = Callable[[str, "Response | TransportError"], Awaitable[None]]
 
 
-class HookedTransport:
-    """A transport that runs ``after(method, outcome)`` after each send of the one it wraps.
+class HookedTransport(MockTransport):
+    """A real transport with ``after(method, outcome)`` run after each of its sends.
 
-    Not a fake: the wrapped transport does the sending. A test uses the hook to
-    change the emulator's faults at an exact point of a call; ``sent`` lists the
-    methods sent, in order.
+    The wrapped transport does the sending; a test uses the hook to change the
+    emulator's faults at an exact point of a call. ``sent`` lists the methods
+    sent, in order. Closing closes the wrapped transport too.
     """
 
     def __init__(self, inner: Transport, *, after: Hook) -> None:
         self.inner = inner
         self.after = after
-        self.sent: list[str] = []
+        super().__init__(self._forward)
 
-    async def send(self, request: HTTPRequest) -> Response:
-        method = request.method
-        self.sent.append(method)
+    @property
+    def sent(self) -> list[str]:
+        return [request.method for request in self.requests]
+
+    async def _forward(self, request: HTTPRequest) -> Response:
         try:
             response = await self.inner.send(request)
         except TransportError as exc:
-            await self.after(method, exc)
+            await self.after(request.method, exc)
             raise
-        await self.after(method, response)
+        await self.after(request.method, response)
         return response
 
     async def aclose(self) -> None:
+        await super().aclose()
         await self.inner.aclose()

@@ -11,7 +11,7 @@ from support.transport import ScriptedTransport
 from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL, Sent, json_response
 from yarl import URL
 
-from phonenumbers_async import AsyncClient
+from phonenumbers_async import AsyncClient, MockTransport
 from phonenumbers_async._sansio import Response
 from phonenumbers_async._transport import HTTPRequest
 from phonenumbers_async.errors import PagingError, UnexpectedResponse
@@ -197,23 +197,19 @@ async def test_stopping_during_the_first_page_cancels_the_pages_fetched_ahead() 
     cancelled: list[int] = []
     never = asyncio.Event()
 
-    class SlowAfterPageOne:
-        async def send(self, request: HTTPRequest) -> Response:
-            page = int(dict(URL(request.url).query)["page"])
-            if page == 1:
-                return json_response(200, _paged({"page": "1"}))
-            try:
-                await never.wait()
-            except asyncio.CancelledError:
-                cancelled.append(page)
-                raise
-            raise AssertionError("unreachable")
-
-        async def aclose(self) -> None:
-            pass
+    async def slow_after_page_one(request: HTTPRequest) -> Response:
+        page = int(dict(URL(request.url).query)["page"])
+        if page == 1:
+            return json_response(200, _paged({"page": "1"}))
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            cancelled.append(page)
+            raise
+        raise AssertionError("unreachable")
 
     async with AsyncClient(
-        AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=SlowAfterPageOne()
+        AUTH_ID, AUTH_TOKEN, base_url=BASE_URL, transport=MockTransport(slow_after_page_one)
     ) as client:
         listing = client.numbers.iter(per_page=25, max_concurrency=4)
         assert (await anext(listing)).e164 == NUMBERS[0]
