@@ -73,7 +73,8 @@ coverage: $(STAMP)
 			"(floor: fail_under in pyproject.toml; per file: $(BUILD)/coverage/report.txt)"; \
 		exit $$status
 
-unit-%: .venv-%/.installed
+# A static pattern rule: make looks for no implicit rule for a phony target.
+$(addprefix unit-,$(OTHER_PYTHONS)): unit-%: .venv-%/.installed
 	@echo "== tests on Python $*"
 	@mkdir -p $(RESULTS)
 	.venv-$*/bin/python $(PYTEST) --junitxml=$(RESULTS)/$*.xml
