@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from decimal import Decimal
 from unittest import mock
@@ -144,7 +145,10 @@ async def test_bulk_numbers_are_fast(api: Api) -> None:
     assert created.status == 200
     assert created.body["created"] == 10_000
     assert len(set(created.body["numbers"])) == 10_000
-    assert elapsed < 1.5, elapsed  # typically ~0.4 s on a slow 2-core machine
+    if sys.gettrace() is None:
+        # Timed only where no tracer (coverage) slows every line down several times;
+        # the untraced runs of the suite (3.12, 3.13) check it.
+        assert elapsed < 1.5, elapsed  # typically ~0.4 s on a slow 2-core machine
     reply = await api.call(
         "GET", f"/v1/account/{api.info.auth_id}/inventory/numbers", params={"per_page": "1"}
     )
