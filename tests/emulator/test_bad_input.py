@@ -239,6 +239,7 @@ async def broken_server() -> AsyncIterator[tuple[str, str, str]]:
     finally:
         await runner.cleanup()
         store.close()
+        store.close()
 
 
 async def test_unexpected_exception_becomes_a_500_envelope_and_is_logged(

@@ -4,12 +4,12 @@ limit, transactions), sub-account lifecycle, exclude, health, and the strict sch
 
 from __future__ import annotations
 
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.database import open_database
 from support.samples import load_sample
 from support.wire import quote_e164
 
@@ -716,7 +716,7 @@ async def test_a_database_from_before_the_current_api_gains_its_columns(tmp_path
     db = tmp_path / "old.db"
     store = Store(str(db))
     store.close()
-    with sqlite3.connect(db) as conn:
+    with open_database(db) as conn:
         for table, column in (("accounts", "release_fee"), ("numbers", "cooldown_ends_at")):
             conn.execute("DROP INDEX IF EXISTS numbers_cooldown")
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
+from support.database import open_database
 from support.wire import quote_e164
 
 from phonenumbers_async.emulator import EmulatorInfo, run_emulator
@@ -169,7 +169,7 @@ async def test_a_stored_far_future_call_does_not_break_unassign(tmp_path: Path) 
     async with run_emulator(db_path=db, seed_inventory=0) as info, aiohttp.ClientSession() as s:
         api = Api(s, info)
         e164 = (await api.ok("POST", "/numbers", {"count": 1, "owner": api.sub[0]}))["numbers"][0]
-        with sqlite3.connect(db) as other_writer:
+        with open_database(db) as other_writer:
             other_writer.execute(
                 "UPDATE numbers SET last_call_at = '9999-12-31T23:59:59Z' WHERE e164 = ?", (e164,)
             )

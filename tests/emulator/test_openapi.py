@@ -3,6 +3,7 @@ true of real answers in every documented variant."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -36,15 +37,16 @@ async def test_the_served_document_is_valid_openapi_3_1(api: Api) -> None:
 def test_the_document_lists_exactly_the_routes_the_server_serves() -> None:
     """Every /api route registered on the application is a documented path or one of its
     ``x-aliases``, and every documented operation is registered (the table is the source)."""
-    app = create_app(Store())
-    served = {
-        (route.method, route.resource.canonical)
-        for route in app.router.routes()
-        if route.resource is not None
-        and route.resource.canonical.startswith("/api/")
-        and route.method != "HEAD"
-    }
-    paths = json.loads(app[STATE_KEY].openapi)["paths"]
+    with contextlib.closing(Store()) as store:
+        app = create_app(store)
+        served = {
+            (route.method, route.resource.canonical)
+            for route in app.router.routes()
+            if route.resource is not None
+            and route.resource.canonical.startswith("/api/")
+            and route.method != "HEAD"
+        }
+        paths = json.loads(app[STATE_KEY].openapi)["paths"]
     documented = set()
     for path, item in paths.items():
         for method, operation in item.items():
