@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -45,3 +47,18 @@ async def control(emu: EmulatorInfo) -> AsyncIterator[EmulatorControl]:
     """
     async with EmulatorControl(emu.root_url) as instance:
         yield instance
+
+
+@pytest.fixture
+def no_asyncio_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test that leaves an unclosed session, a pending task or a lost exception behind.
+
+    Those are reported through the event loop's exception handler (the
+    ``asyncio`` logger), not as warnings, so the warning filter alone misses them.
+    The integration and resilience folders use it for every test.
+    """
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    yield
+    gc.collect()
+    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+    assert problems == []

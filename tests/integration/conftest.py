@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from support.server import MASTER, TOKEN, FakeAPI, serve_api
@@ -33,14 +31,5 @@ async def client(base_url: str) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture(autouse=True)
-def no_asyncio_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail a test that leaves an unclosed session, a pending task or a lost exception behind.
-
-    Those are reported through the event loop's exception handler (the
-    ``asyncio`` logger), not as warnings, so the warning filter alone misses them.
-    """
-    caplog.set_level(logging.ERROR, logger="asyncio")
-    yield
-    gc.collect()
-    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
-    assert problems == []
+def asyncio_errors_fail_every_test(no_asyncio_errors: None) -> None:
+    """Every test here runs under ``no_asyncio_errors`` (tests/conftest.py)."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from support.wire import fast_policy
@@ -32,10 +30,5 @@ async def client(emu: EmulatorInfo) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture(autouse=True)
-def no_asyncio_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail a test that leaves an unclosed session, a pending task or a lost exception behind."""
-    caplog.set_level(logging.ERROR, logger="asyncio")
-    yield
-    gc.collect()
-    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
-    assert problems == []
+def asyncio_errors_fail_every_test(no_asyncio_errors: None) -> None:
+    """Every test here runs under ``no_asyncio_errors`` (tests/conftest.py)."""
