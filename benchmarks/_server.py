@@ -23,6 +23,11 @@ request costs the server a dictionary lookup and a write: it is never the
 bottleneck, and running it in a separate process keeps its CPU off the
 client's core. Each API request sleeps the injected latency first. The server
 exits when its stdin closes (the parent died or is done) or on SIGTERM.
+
+It stays apart from the tests' stub server (``tests/support/server.py``) on
+purpose: it runs as its own process with page bodies built ahead (the tests'
+server answers per request on the test's loop, and records each request),
+and ``python -m benchmarks`` must not depend on the test tree.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from support.samples import SAMPLES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 

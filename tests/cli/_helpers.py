@@ -1,26 +1,35 @@
-"""Helpers for the command line's tests: the real command in a subprocess, and raw
-HTTP (urllib, not the SDK) to check what the emulator did."""
+"""Helpers for the command line's tests: the command run in-process (so coverage sees
+it) or, for a few smoke tests, as a real subprocess; and the emulator inspected over raw
+HTTP (urllib, not the SDK) and its control API (the package's ``EmulatorControl``)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from support.control import SyncControl
+
+from phonenumbers_async.cli import main
 from phonenumbers_async.emulator import EmulatorInfo
 
 # A hang protection only: nothing asserts on how long a command takes.
 COMMAND_TIMEOUT = 120
 
 COMMAND = [sys.executable, "-m", "phonenumbers_async.cli"]
+
+#: The ``cli`` fixture: ``cli(*args, env=None)`` runs the command against the test's emulator.
+Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def cli_env(info: EmulatorInfo | None, **overrides: str | None) -> dict[str, str]:
@@ -45,23 +54,73 @@ def cli_env(info: EmulatorInfo | None, **overrides: str | None) -> dict[str, str
     return env
 
 
+class _Pipe(io.StringIO):
+    """A captured stream that, like a pipe, is not a terminal."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _process_state(env: Mapping[str, str], cwd: Path) -> Iterator[None]:
+    """This process's environment and working folder as a subprocess would have them."""
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
 def run_cli(
     args: Sequence[str],
     *,
     env: Mapping[str, str],
     cwd: Path,
-    stdin: int | None = subprocess.DEVNULL,
+    stdin: str = "",
+    in_process: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``phonenumbers-async ARGS`` to completion and capture its output."""
-    return subprocess.run(
-        [*COMMAND, *args],
-        env=dict(env),
-        cwd=cwd,
-        stdin=stdin,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
+    """Run ``phonenumbers-async ARGS`` to completion and capture its output.
+
+    In-process by default: the real entry point (``phonenumbers_async.cli.main``)
+    with ``env`` as the whole environment, ``cwd`` as the working folder and
+    stdin, stdout and stderr as pipes (not terminals), so the outcome is what a
+    subprocess would show, and coverage sees the command's code.
+    ``in_process=False`` runs ``python -m phonenumbers_async.cli`` for the few
+    smoke tests of the real process (its entry point, exit status and streams).
+    """
+    if not in_process:
+        return subprocess.run(
+            [*COMMAND, *args],
+            env=dict(env),
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+    stdout, stderr = _Pipe(), _Pipe()
+    saved_stdin = sys.stdin
+    sys.stdin = _Pipe(stdin)
+    try:
+        with (
+            _process_state(env, cwd),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # what the interpreter would turn into a status
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        sys.stdin = saved_stdin
+    return subprocess.CompletedProcess(
+        [*COMMAND, *args], code, stdout.getvalue(), stderr.getvalue()
     )
 
 
@@ -76,22 +135,17 @@ def parse_lines(text: str) -> list[Any]:
 
 @dataclass
 class Emu:
-    """One running emulator, inspected over raw HTTP."""
+    """One running emulator: its wire API over raw HTTP, and its control API."""
 
     info: EmulatorInfo
+    controller: SyncControl = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.controller = SyncControl(self.info.root_url)
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """A control API call (``path`` under ``/_emulator``)."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.info.control_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read().decode()
-        return parse(text) if text else None
+        return self.controller.request(method, path, body)
 
     def api(self, path: str, query: Mapping[str, Any] | None = None) -> Any:
         """A GET on the wire API as the master account (``path`` under the base URL)."""
@@ -125,12 +179,15 @@ class Emu:
         return {row["e164"]: str(row.get("account_id") or row.get("auth_id")) for row in rows}
 
     def ledger(self) -> list[dict[str, Any]]:
-        return list(self.control("GET", "/ledger")["items"])
+        return self.controller(lambda control: control.ledger())
 
     def create_numbers(self, count: int, owner: str | None = None) -> list[str]:
         """New numbers, in inventory or owned by ``owner``."""
-        body = self.control("POST", "/numbers", {"count": count, "owner": owner})
-        return list(body["numbers"])
+        return self.controller(lambda control: control.create_numbers(count, owner=owner))
+
+    def record_call(self, e164: str, **details: Any) -> None:
+        """Record a call on ``e164`` (``at``, ``answered``, ``duration_seconds``)."""
+        self.controller(lambda control: control.record_call(e164, **details))
 
     @property
     def sub(self) -> str:

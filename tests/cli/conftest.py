@@ -11,11 +11,10 @@ import pytest
 
 from phonenumbers_async.emulator import EmulatorThread
 
-from ._helpers import Emu, Ran, cli_env, run_cli
+from ._helpers import Emu, Ran, Runner, cli_env, run_cli
 
 SEED = 7070
 
-Runner = Callable[..., subprocess.CompletedProcess[str]]
 InProcess = Callable[..., Ran]
 
 

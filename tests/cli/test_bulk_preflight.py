@@ -11,8 +11,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from ._helpers import COMMAND, Emu, cli_env
-from .conftest import Runner
+from ._helpers import COMMAND, Emu, Runner, cli_env
 
 PURCHASE = "POST /api/v1/account/{auth_id}/numbers/purchase-from-inventory"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
-from ._helpers import Emu, parse, parse_lines
+from ._helpers import Emu, Runner, parse, parse_lines
 
 
 def _master_trunk(emu: Emu) -> str:
@@ -13,7 +14,7 @@ def _master_trunk(emu: Emu) -> str:
     return str(account["trunk_group_ids"][0])
 
 
-def test_get_shows_one_owned_number(emu: Emu, cli) -> None:
+def test_get_shows_one_owned_number(emu: Emu, cli: Runner) -> None:
     """`numbers get E164 --format json` prints that number as JSON."""
     [number] = emu.create_numbers(1, owner=emu.info.auth_id)
     result = cli("--format", "json", "numbers", "get", number)
@@ -22,7 +23,7 @@ def test_get_shows_one_owned_number(emu: Emu, cli) -> None:
     assert item["e164"] == number
 
 
-def test_get_of_a_number_not_owned_exits_1(emu: Emu, cli) -> None:
+def test_get_of_a_number_not_owned_exits_1(emu: Emu, cli: Runner) -> None:
     """A number the account does not own: one error line, exit 1."""
     [number] = emu.create_numbers(1)
     result = cli("numbers", "get", number)
@@ -30,7 +31,7 @@ def test_get_of_a_number_not_owned_exits_1(emu: Emu, cli) -> None:
     assert result.stderr.startswith("error: ")
 
 
-def test_route_to_a_trunk_and_unroute(emu: Emu, cli) -> None:
+def test_route_to_a_trunk_and_unroute(emu: Emu, cli: Runner) -> None:
     """`numbers route --trunk` sets the number's trunk; `numbers unroute` clears it."""
     [number] = emu.create_numbers(1, owner=emu.info.auth_id)
     trunk = _master_trunk(emu)
@@ -45,7 +46,7 @@ def test_route_to_a_trunk_and_unroute(emu: Emu, cli) -> None:
     assert not listed["items"][0].get("trunk_group_id")
 
 
-def test_route_needs_exactly_one_target(emu: Emu, cli) -> None:
+def test_route_needs_exactly_one_target(emu: Emu, cli: Runner) -> None:
     """Neither or both of --trunk and --application is a usage error (exit 2)."""
     [number] = emu.create_numbers(1, owner=emu.info.auth_id)
     assert cli("numbers", "route", number).returncode == 2
@@ -53,7 +54,9 @@ def test_route_needs_exactly_one_target(emu: Emu, cli) -> None:
     assert both.returncode == 2
 
 
-def test_release_shows_the_cooldown_and_cancel_release_undoes_it(emu: Emu, cli, tmp_path) -> None:
+def test_release_shows_the_cooldown_and_cancel_release_undoes_it(
+    emu: Emu, cli: Runner, tmp_path: Path
+) -> None:
     """A release is pending (cancellable until a time); cancel-release makes it active again."""
     [number] = emu.create_numbers(1, owner=emu.info.auth_id)
     results = tmp_path / "results.csv"
@@ -69,7 +72,7 @@ def test_release_shows_the_cooldown_and_cancel_release_undoes_it(emu: Emu, cli, 
     assert listed["items"][0]["status"] == "active"
 
 
-def test_account_balance_and_transactions(emu: Emu, cli) -> None:
+def test_account_balance_and_transactions(emu: Emu, cli: Runner) -> None:
     """`account balance` reads available money; a purchase shows up in `account transactions`."""
     [number] = emu.create_numbers(1)
     assert cli("numbers", "purchase", "--yes", number).returncode == 0
@@ -83,7 +86,9 @@ def test_account_balance_and_transactions(emu: Emu, cli) -> None:
     assert any(entry.get("reference_type") == "did_rental" for entry in entries)
 
 
-def test_subaccount_create_prints_the_token_once_then_update_and_delete(emu: Emu, cli) -> None:
+def test_subaccount_create_prints_the_token_once_then_update_and_delete(
+    emu: Emu, cli: Runner
+) -> None:
     """create: the token with a warning to store it; update renames; delete (with --yes) removes."""
     created = cli("--format", "json", "subaccounts", "create", "Support desk")
     assert created.returncode == 0, created.stderr
@@ -101,7 +106,7 @@ def test_subaccount_create_prints_the_token_once_then_update_and_delete(emu: Emu
     assert deleted.stdout.strip() == f"deleted {record['auth_id']}"
 
 
-def test_inventory_exclude_leaves_prefixes_out(emu: Emu, cli) -> None:
+def test_inventory_exclude_leaves_prefixes_out(emu: Emu, cli: Runner) -> None:
     """`inventory list --exclude PREFIX --all` lists no number starting with it."""
     every = [row["e164"] for row in emu.inventory()]
     prefix = every[0][:6]
@@ -113,15 +118,11 @@ def test_inventory_exclude_leaves_prefixes_out(emu: Emu, cli) -> None:
     assert len(listed) == len([number for number in every if not number.startswith(prefix)])
 
 
-def test_health_shows_recorded_calls(emu: Emu, cli) -> None:
+def test_health_shows_recorded_calls(emu: Emu, cli: Runner) -> None:
     """`numbers health` summarises the calls recorded on the number (JSON: the dashboard)."""
     [number] = emu.create_numbers(1, owner=emu.info.auth_id)
     for answered in (True, False):
-        emu.control(
-            "POST",
-            f"/numbers/{number.replace('+', '%2B')}/calls",
-            {"answered": answered, "duration_seconds": 120},
-        )
+        emu.record_call(number, answered=answered, duration_seconds=120)
     result = cli("--format", "json", "numbers", "health", number, "--days", "7")
     assert result.returncode == 0, result.stderr
     [dashboard] = json.loads(result.stdout)
@@ -130,7 +131,7 @@ def test_health_shows_recorded_calls(emu: Emu, cli) -> None:
     assert dashboard["summary"]["answered_calls"] == 1
 
 
-def test_a_release_cancelled_since_is_released_again_not_skipped(emu: Emu, cli) -> None:
+def test_a_release_cancelled_since_is_released_again_not_skipped(emu: Emu, cli: Runner) -> None:
     """release, cancel-release, release: the journal's "pending" is checked, and it is redone."""
     [number] = emu.create_numbers(1, owner=emu.info.auth_id)
     assert cli("numbers", "release", number, "--yes").returncode == 0

@@ -11,13 +11,16 @@ import pytest
 
 from phonenumbers_async.cli import _app, _context
 
-from ._helpers import Emu, cli_env, run_cli
+from ._helpers import Emu, Runner, cli_env, run_cli
 
 
 def test_missing_token_exits_2_naming_the_variable(emu: Emu, tmp_path: Path) -> None:
-    """No auth token anywhere: exit 2, one line naming --auth-token and VOBIZ_AUTH_TOKEN."""
+    """No auth token anywhere: exit 2, one line naming --auth-token and VOBIZ_AUTH_TOKEN.
+
+    A smoke test of the real process: ``python -m phonenumbers_async.cli`` in a subprocess.
+    """
     env = cli_env(emu.info, VOBIZ_AUTH_TOKEN=None)
-    result = run_cli(["numbers", "list"], env=env, cwd=tmp_path)
+    result = run_cli(["numbers", "list"], env=env, cwd=tmp_path, in_process=False)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -60,7 +63,7 @@ def test_a_bad_setting_stops_a_bulk_job_before_anything_is_journaled(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["numbers.csv"]
 
 
-def test_wrong_token_exits_1_with_status_and_request_id(emu: Emu, cli) -> None:
+def test_wrong_token_exits_1_with_status_and_request_id(emu: Emu, cli: Runner) -> None:
     """A rejected token gives one line with the 401 and the server's request id."""
     result = cli("--auth-token", "not-the-token", "inventory", "list")
     assert result.returncode == 1
@@ -69,7 +72,7 @@ def test_wrong_token_exits_1_with_status_and_request_id(emu: Emu, cli) -> None:
     assert "(request id req_" in line
 
 
-def test_bad_option_value_is_a_usage_error(emu: Emu, cli) -> None:
+def test_bad_option_value_is_a_usage_error(emu: Emu, cli: Runner) -> None:
     """An out-of-range option exits 2 with one line pointing at the command's help."""
     result = cli("numbers", "list", "--per-page", "500")
     assert result.returncode == 2
@@ -78,7 +81,7 @@ def test_bad_option_value_is_a_usage_error(emu: Emu, cli) -> None:
     assert line.endswith("(see 'phonenumbers-async numbers list --help')")
 
 
-def test_malformed_argument_is_bad_input(emu: Emu, cli) -> None:
+def test_malformed_argument_is_bad_input(emu: Emu, cli: Runner) -> None:
     """A malformed E.164 for assign exits 2 before any request, with the SDK's reason."""
     result = cli("subaccounts", "assign", "0044123", emu.sub)
     assert result.returncode == 2
@@ -151,7 +154,9 @@ def test_unexpected_error_is_one_line_with_a_hint(
     assert captured.err.splitlines()[-1] == "error: unexpected RuntimeError: boom"
 
 
-def test_unwritable_results_file_stops_before_any_purchase(emu: Emu, cli, tmp_path: Path) -> None:
+def test_unwritable_results_file_stops_before_any_purchase(
+    emu: Emu, cli: Runner, tmp_path: Path
+) -> None:
     """A results path that cannot be created exits 2 before a number is bought."""
     number = emu.inventory()[0]["e164"]
     result = cli(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import click
-import jsonschema  # type: ignore[import-untyped]  # no stubs in the test extra
+import jsonschema
 import pytest
 
 from phonenumbers_async.cli._app import LOCAL_COMMANDS, cli

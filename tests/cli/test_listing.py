@@ -7,11 +7,12 @@ import csv
 import io
 import json
 from decimal import Decimal
+from pathlib import Path
 
-from ._helpers import Emu, cli_env, lines, parse, parse_lines
+from ._helpers import Emu, Runner, cli_env, lines, parse, parse_lines
 
 
-def test_inventory_list_json_is_the_first_page_of_the_api(emu: Emu, cli) -> None:
+def test_inventory_list_json_is_the_first_page_of_the_api(emu: Emu, cli: Runner) -> None:
     """`inventory list --format json` prints the API's first page of 25, money intact."""
     result = cli("--format", "json", "inventory", "list")
     assert result.returncode == 0, result.stderr
@@ -24,7 +25,7 @@ def test_inventory_list_json_is_the_first_page_of_the_api(emu: Emu, cli) -> None
     assert "page 1 of 2 (40 numbers in all)" in result.stderr
 
 
-def test_inventory_list_csv_all_pages_filtered_by_country(emu: Emu, cli) -> None:
+def test_inventory_list_csv_all_pages_filtered_by_country(emu: Emu, cli: Runner) -> None:
     """`inventory list --country IN --all --format csv` gives every Indian number on sale."""
     result = cli("inventory", "list", "--country", "IN", "--all", "--format", "csv")
     assert result.returncode == 0, result.stderr
@@ -36,7 +37,7 @@ def test_inventory_list_csv_all_pages_filtered_by_country(emu: Emu, cli) -> None
     assert "account_id" not in rows[0], "numbers on sale have no owner column"
 
 
-def test_inventory_list_table_shows_the_searched_numbers(emu: Emu, cli) -> None:
+def test_inventory_list_table_shows_the_searched_numbers(emu: Emu, cli: Runner) -> None:
     """The table of `inventory list --search DIGITS` contains each matching number, whole."""
     target = emu.inventory()[3]["e164"]
     digits = target[-6:]
@@ -50,7 +51,7 @@ def test_inventory_list_table_shows_the_searched_numbers(emu: Emu, cli) -> None:
     assert not any(number in result.stdout for number in unrelated)
 
 
-def test_numbers_list_includes_subaccounts_unless_told_not_to(emu: Emu, cli) -> None:
+def test_numbers_list_includes_subaccounts_unless_told_not_to(emu: Emu, cli: Runner) -> None:
     """`numbers list` shows sub-accounts' numbers by default and hides them when told."""
     mine = emu.create_numbers(2, owner=emu.info.auth_id)
     theirs = emu.create_numbers(2, owner=emu.sub)
@@ -64,7 +65,7 @@ def test_numbers_list_includes_subaccounts_unless_told_not_to(emu: Emu, cli) -> 
     assert {row["e164"] for row in csv.DictReader(io.StringIO(own_only.stdout))} == set(mine)
 
 
-def test_numbers_list_fan_out_table_shows_every_owner(emu: Emu, cli) -> None:
+def test_numbers_list_fan_out_table_shows_every_owner(emu: Emu, cli: Runner) -> None:
     """`numbers list --fan-out` lists master and sub-accounts with each number's owner."""
     mine = emu.create_numbers(3, owner=emu.info.auth_id)
     sub2 = emu.info.subaccounts[1][0]
@@ -80,7 +81,7 @@ def test_numbers_list_fan_out_table_shows_every_owner(emu: Emu, cli) -> None:
         assert sub2 in by_number[number]
 
 
-def test_numbers_list_all_walks_every_page(emu: Emu, cli) -> None:
+def test_numbers_list_all_walks_every_page(emu: Emu, cli: Runner) -> None:
     """`numbers list --all --per-page 10` returns all 23 numbers across three pages."""
     created = emu.create_numbers(23, owner=emu.info.auth_id)
     result = cli("numbers", "list", "--all", "--per-page", "10", "--format", "json")
@@ -88,7 +89,7 @@ def test_numbers_list_all_walks_every_page(emu: Emu, cli) -> None:
     assert sorted(item["e164"] for item in parse_lines(result.stdout)) == sorted(created)
 
 
-def test_subaccounts_list_in_every_format_never_prints_a_token(emu: Emu, cli) -> None:
+def test_subaccounts_list_in_every_format_never_prints_a_token(emu: Emu, cli: Runner) -> None:
     """`subaccounts list` gives the emulator's sub-accounts as table, JSON and CSV, no token."""
     expected = {auth_id for auth_id, _ in emu.info.subaccounts}
     tokens = [token for _, token in emu.info.subaccounts] + [emu.info.auth_token]
@@ -104,7 +105,7 @@ def test_subaccounts_list_in_every_format_never_prints_a_token(emu: Emu, cli) ->
     assert all(auth_id in as_table.stdout for auth_id in expected)
 
 
-def test_quiet_drops_notes_but_keeps_the_data(emu: Emu, cli) -> None:
+def test_quiet_drops_notes_but_keeps_the_data(emu: Emu, cli: Runner) -> None:
     """`--quiet` (before or after the command) removes stderr notes, not the listing."""
     for args in (
         ("--quiet", "--format", "json", "inventory", "list", "--per-page", "5"),
@@ -116,7 +117,7 @@ def test_quiet_drops_notes_but_keeps_the_data(emu: Emu, cli) -> None:
         assert len(json.loads(result.stdout)) == 5
 
 
-def test_quiet_bulk_job_prints_only_its_results(emu: Emu, cli) -> None:
+def test_quiet_bulk_job_prints_only_its_results(emu: Emu, cli: Runner) -> None:
     """A successful `numbers purchase … --quiet` writes nothing on stderr."""
     number = emu.inventory()[0]["e164"]
     result = cli("numbers", "purchase", "--yes", number, "--quiet", "--format", "csv")
@@ -126,7 +127,7 @@ def test_quiet_bulk_job_prints_only_its_results(emu: Emu, cli) -> None:
     assert row["outcome"] == "purchased"
 
 
-def test_verbose_logs_each_request_without_the_token(emu: Emu, cli) -> None:
+def test_verbose_logs_each_request_without_the_token(emu: Emu, cli: Runner) -> None:
     """`--verbose` logs the HTTP request line on stderr and never the auth token."""
     result = cli("--verbose", "inventory", "list", "--per-page", "2")
     assert result.returncode == 0, result.stderr
@@ -134,7 +135,7 @@ def test_verbose_logs_each_request_without_the_token(emu: Emu, cli) -> None:
     assert emu.info.auth_token not in result.stderr
 
 
-def test_flags_override_the_environment(emu: Emu, tmp_path) -> None:
+def test_flags_override_the_environment(emu: Emu, tmp_path: Path) -> None:
     """Credentials and base URL given as flags work with no VOBIZ_* variables at all."""
     from ._helpers import run_cli
 

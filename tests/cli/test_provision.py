@@ -13,8 +13,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from ._helpers import COMMAND, Emu, cli_env, run_cli
-from .conftest import Runner
+from ._helpers import COMMAND, Emu, Runner, cli_env, run_cli
 
 
 def trunk_of(emu: Emu) -> str:

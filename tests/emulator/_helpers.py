@@ -5,21 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import aiohttp
+from support.samples import load_sample
+from support.wire import quote_e164
 
-from phonenumbers_async.emulator import EmulatorInfo
+from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo
 
-# The provider's documented examples (copies of the shared fixtures).
-FIXTURES = Path(__file__).resolve().parents[1] / "samples"
 SEED = 20240601
-
-
-def fixture(name: str) -> Any:
-    """A documented example payload from ``tests/samples``."""
-    return json.loads((FIXTURES / name).read_text())
 
 
 def parse(text: str) -> Any:
@@ -83,7 +77,8 @@ class Api:
             return Reply(response.status, response.headers, await response.text())
 
     async def control(self, method: str, path: str, body: Any = None) -> Reply:
-        """``path`` is relative to ``/_emulator``."""
+        """Raw HTTP to the control API (``path`` under ``/_emulator``), for the tests of
+        that API's own answers (statuses, error shapes); other calls go through ``ok``."""
         data = None if body is None else json.dumps(body)
         async with self.session.request(
             method, self.info.control_url + path, data=data
@@ -91,10 +86,10 @@ class Api:
             return Reply(response.status, response.headers, await response.text())
 
     async def ok(self, method: str, path: str, body: Any = None) -> Any:
-        """A control API call that must succeed; returns its JSON."""
-        reply = await self.control(method, path, body)
-        assert reply.status < 300, reply.text
-        return reply.body
+        """A control API call that must succeed (the package's client); returns its JSON."""
+        return await EmulatorControl(self.info.root_url, session=self.session).request(
+            method, path, body
+        )
 
     async def inventory(self, **params: str) -> list[dict[str, Any]]:
         reply = await self.call(
@@ -138,20 +133,15 @@ class Api:
         return Decimal(account["balance"])
 
     async def raw_number(self, e164: str) -> dict[str, Any]:
-        row: dict[str, Any] = await self.ok("GET", "/numbers/" + e164.replace("+", "%2B"))
+        row: dict[str, Any] = await self.ok("GET", "/numbers/" + quote_e164(e164))
         return row
-
-
-def quote(e164: str) -> str:
-    """The percent-encoded path form (``+`` -> ``%2B``)."""
-    return e164.replace("+", "%2B")
 
 
 def assert_envelope(reply: Reply, status: int, code: str | None = None) -> dict[str, Any]:
     """The reply is the documented envelope error with ``status`` (and ``code``)."""
     assert reply.status == status, reply.text
     body = reply.body
-    assert set(body) == set(fixture("error.envelope.json")), body
+    assert set(body) == set(load_sample("error.envelope.json")), body
     assert body["status"] == "error"
     assert set(body["error"]) == {"code", "message", "details"}
     assert isinstance(body["error"]["message"], str)
@@ -170,7 +160,7 @@ def assert_flat(reply: Reply, status: int, error: str) -> str:
     """The reply is the documented flat error with ``status`` and ``error``."""
     assert reply.status == status, reply.text
     body = reply.body
-    assert set(body) == set(fixture("error.forbidden.json")), body
+    assert set(body) == set(load_sample("error.forbidden.json")), body
     assert body["error"] == error, body
     message: str = body["message"]
     assert message

@@ -9,8 +9,9 @@ the emulator's ``_auth``.
 from __future__ import annotations
 
 import pytest
+from support.wire import quote_e164
 
-from ._helpers import Api, quote
+from ._helpers import Api
 
 # Numbers, named by their owner: the master M, its sub-accounts A and B, and
 # O, another master (outside the family).
@@ -56,7 +57,7 @@ async def _number_owned_by(api: Api, auth_id: str) -> str:
 async def _act(
     api: Api, route: str, path_id: str, e164: str, auth: tuple[str, str], target: str
 ) -> int:
-    base = f"/v1/account/{path_id}/numbers/{quote(e164)}"
+    base = f"/v1/account/{path_id}/numbers/{quote_e164(e164)}"
     if route == "release":
         reply = await api.call("DELETE", base, auth=auth)
     elif route == "assign":
@@ -131,7 +132,7 @@ async def test_purchase_on_each_path(api: Api, path: str, caller: str) -> None:
 async def test_force_unassign_is_admin_only_on_every_path(api: Api) -> None:
     """force=true is refused (403) for a non-admin sub-account even on its own number."""
     e164 = await _number_owned_by(api, api.sub[0])
-    path = f"/v1/account/{api.sub[0]}/numbers/{quote(e164)}/assign-subaccount"
+    path = f"/v1/account/{api.sub[0]}/numbers/{quote_e164(e164)}/assign-subaccount"
     reply = await api.call("DELETE", path, auth=api.sub, params={"force": "true"})
     assert reply.status == 403
     assert (await api.raw_number(e164))["owner"] == api.sub[0]

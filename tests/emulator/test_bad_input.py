@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
+from support.wire import quote_e164
 
 from phonenumbers_async.emulator import EmulatorOptions, Store, create_app
 from phonenumbers_async.emulator._seed import prepare_store
 
-from ._helpers import Api, assert_envelope, assert_flat, quote
+from ._helpers import Api, assert_envelope, assert_flat
 
 PURCHASE = "/v1/account/{auth_id}/numbers/purchase-from-inventory"
 
@@ -83,7 +84,7 @@ async def test_unknown_field_is_named_in_the_details(api: Api) -> None:
 async def test_invalid_assign_body_is_422(api: Api, body: object) -> None:
     """Assign with a missing, mistyped or malformed sub_account_id gives 422."""
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     reply = await api.call("POST", path, json_body=body)
     assert_envelope(reply, 422, "VALIDATION_ERROR")
 
@@ -168,7 +169,7 @@ async def test_malformed_e164_in_path_is_400(api: Api, segment: str) -> None:
 async def test_bad_force_value_is_400(api: Api) -> None:
     """force must be a boolean."""
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     reply = await api.call("DELETE", path, params={"force": "definitely"})
     assert_envelope(reply, 400, "INVALID_PARAMETER")
 
@@ -238,6 +239,7 @@ async def broken_server() -> AsyncIterator[tuple[str, str, str]]:
     finally:
         await runner.cleanup()
         store.close()
+        store.close()
 
 
 async def test_unexpected_exception_becomes_a_500_envelope_and_is_logged(
@@ -265,7 +267,7 @@ async def test_randomised_junk_never_gives_a_500(api: Api) -> None:
 
     rng = random.Random(1234)
     owned = await api.buy()
-    numbers = [owned["e164"], owned["e164"][1:], quote(owned["e164"]), "abc", "%2B0", "1" * 20]
+    numbers = [owned["e164"], owned["e164"][1:], quote_e164(owned["e164"]), "abc", "%2B0", "1" * 20]
     values: list[object] = [None, True, 0, -1, 1.5, "", "x" * 300, [], {}, {"a": 1}, "SA_X", 10**30]
     keys = ["e164", "currency", "sub_account_id", "force", "extra", ""]
     templates = [

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from support.database import open_database
 
 PROCESSES = 4
 SEED_INVENTORY = 40
@@ -53,7 +54,7 @@ def test_processes_starting_together_on_a_new_file_seed_it_once(tmp_path: Path) 
         assert "UNIQUE" not in stderr, stderr
         outputs.append(json.loads(stdout))
     assert len({(o["auth_id"], tuple(o["subs"])) for o in outputs}) == 1
-    with sqlite3.connect(db) as conn:
+    with open_database(db) as conn:
         masters = conn.execute("SELECT COUNT(*) FROM accounts WHERE parent_auth_id IS NULL")
         assert masters.fetchone()[0] == 1
         assert conn.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from decimal import Decimal
 from unittest import mock
@@ -9,6 +10,7 @@ from unittest import mock
 import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
+from support.wire import quote_e164
 
 from phonenumbers_async._net import is_loopback_host as is_loopback
 from phonenumbers_async.emulator import EmulatorControl, EmulatorControlError, EmulatorInfo
@@ -110,7 +112,7 @@ async def test_record_call_shape_and_forms(api: Api) -> None:
     """POST /numbers/{e164}/calls records last_call_at; all three number forms work."""
     number = await api.any_inventory_number()
     e164 = number["e164"]
-    for segment in (e164.replace("+", "%2B"), e164, e164[1:]):
+    for segment in (quote_e164(e164), e164, e164[1:]):
         reply = await api.ok("POST", f"/numbers/{segment}/calls", {"at": "2030-01-02T03:04:05Z"})
         assert reply == {
             "e164": e164,
@@ -143,7 +145,10 @@ async def test_bulk_numbers_are_fast(api: Api) -> None:
     assert created.status == 200
     assert created.body["created"] == 10_000
     assert len(set(created.body["numbers"])) == 10_000
-    assert elapsed < 1.5, elapsed  # typically ~0.4 s on a slow 2-core machine
+    if sys.gettrace() is None:
+        # Timed only where no tracer (coverage) slows every line down several times;
+        # the untraced runs of the suite (3.12, 3.13) check it.
+        assert elapsed < 1.5, elapsed  # typically ~0.4 s on a slow 2-core machine
     reply = await api.call(
         "GET", f"/v1/account/{api.info.auth_id}/inventory/numbers", params={"per_page": "1"}
     )

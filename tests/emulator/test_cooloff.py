@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ._helpers import Api, assert_flat, fixture, quote
+from support.samples import load_sample
+from support.wire import quote_e164
+
+from ._helpers import Api, assert_flat
 
 DAY = 86400
 
@@ -24,7 +27,7 @@ async def emulator_now(api: Api) -> datetime:
 async def assigned_number(api: Api) -> tuple[str, str]:
     """Buy a number as the master and assign it to the first sub-account; (e164, path)."""
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     reply = await api.call("POST", path, json_body={"sub_account_id": api.sub[0]})
     assert reply.status == 200, reply.text
     return bought["e164"], path
@@ -32,7 +35,7 @@ async def assigned_number(api: Api) -> tuple[str, str]:
 
 async def record_call(api: Api, e164: str, at: datetime | None = None) -> None:
     body = {} if at is None else {"at": iso(at)}
-    await api.ok("POST", f"/numbers/{quote(e164)}/calls", body)
+    await api.ok("POST", f"/numbers/{quote_e164(e164)}/calls", body)
 
 
 async def test_never_used_number_is_unassigned_at_once(api: Api) -> None:
@@ -66,7 +69,7 @@ async def test_last_call_one_day_ago_is_409_until_the_cool_off_ends(api: Api) ->
     reply = await api.call("DELETE", path)
     assert reply.status == 409
     body = reply.body
-    assert set(body) == set(fixture("error.cool-off.json"))
+    assert set(body) == set(load_sample("error.cool-off.json"))
     assert body["error"] == "did_cool_off_in_effect"
     until = call_at + timedelta(days=15)
     assert body["cool_off_until"] == iso(until)
@@ -125,11 +128,11 @@ async def test_force_by_a_non_admin_is_403(api: Api) -> None:
     """force=true from a non-admin is refused with 403 and changes nothing."""
     e164, _ = await assigned_number(api)
     await record_call(api, e164)
-    sub_path = f"/v1/account/{api.sub[0]}/numbers/{quote(e164)}/assign-subaccount"
+    sub_path = f"/v1/account/{api.sub[0]}/numbers/{quote_e164(e164)}/assign-subaccount"
     reply = await api.call("DELETE", sub_path, auth=api.sub, params={"force": "true"})
     assert_flat(reply, 403, "forbidden")
     await api.ok("PATCH", f"/accounts/{api.info.auth_id}", {"is_admin": False})
-    master_path = f"/v1/account/{api.info.auth_id}/numbers/{quote(e164)}/assign-subaccount"
+    master_path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(e164)}/assign-subaccount"
     refused = await api.call("DELETE", master_path, params={"force": "true"})
     assert_flat(refused, 403, "forbidden")
     assert (await api.raw_number(e164))["owner"] == api.sub[0]
@@ -147,7 +150,7 @@ async def test_force_false_behaves_like_no_force(api: Api) -> None:
 async def test_sub_account_unassigns_its_own_number(api: Api) -> None:
     """A sub-account may give its (cooled-off) number back to the master on its own path."""
     e164, _ = await assigned_number(api)
-    sub_path = f"/v1/account/{api.sub[0]}/numbers/{quote(e164)}/assign-subaccount"
+    sub_path = f"/v1/account/{api.sub[0]}/numbers/{quote_e164(e164)}/assign-subaccount"
     reply = await api.call("DELETE", sub_path, auth=api.sub)
     assert reply.status == 200
     assert (await api.raw_number(e164))["owner"] == api.info.auth_id

@@ -4,16 +4,18 @@ limit, transactions), sub-account lifecycle, exclude, health, and the strict sch
 
 from __future__ import annotations
 
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.database import open_database
+from support.samples import load_sample
+from support.wire import quote_e164
 
 from phonenumbers_async.emulator._store import Store
 
-from ._helpers import Api, assert_envelope, assert_flat, fixture, quote
+from ._helpers import Api, assert_envelope, assert_flat
 
 DAY = 86400
 
@@ -138,7 +140,7 @@ def assert_strict_number(item: dict[str, Any], *, inventory: bool) -> None:
 
 def numbers_path(api: Api, e164: str = "", auth_id: str | None = None, tail: str = "") -> str:
     base = f"/v1/account/{auth_id or api.info.auth_id}/numbers"
-    return base + (f"/{quote(e164)}" if e164 else "") + tail
+    return base + (f"/{quote_e164(e164)}" if e164 else "") + tail
 
 
 async def account(api: Api, auth_id: str | None = None) -> dict[str, Any]:
@@ -269,7 +271,7 @@ async def test_trunk_assign_and_unassign(api: Api, spelling: str) -> None:
     assert (await api.raw_number(e164))["trunk_group_id"] == trunk
     again = await api.call("POST", path, json_body={"trunk_group_id": trunk})
     assert again.status == 400
-    assert again.body == fixture("error.trunk.already-assigned.json")
+    assert again.body == load_sample("error.trunk.already-assigned.json")
     assert (await api.call("DELETE", path)).status == 204
     assert (await api.raw_number(e164))["trunk_group_id"] is None
     assert_flat(await api.call("DELETE", path), 404, "not_found")
@@ -346,7 +348,7 @@ async def test_release_is_pending_24h_then_quarantined_45_days_then_in_inventory
     reply = await api.call("DELETE", numbers_path(api, e164))
     assert reply.status == 200
     body = reply.body
-    assert set(body) == set(fixture("release.pending.json"))
+    assert set(body) == set(load_sample("release.pending.json"))
     assert body["status"] == "pending_release"
     assert body["release_fee"] == 0
     assert body["cancel_url"] == f"/api/v1/account/{api.info.auth_id}/numbers/{e164}/cancel-release"
@@ -395,7 +397,7 @@ async def test_cancel_release_refunds_the_fee_in_the_ledger_and_transactions(api
     assert await api.balance() == before - 25
     cancelled = await api.call("POST", numbers_path(api, e164, tail="/cancel-release"))
     assert cancelled.status == 200
-    assert set(cancelled.body) == set(fixture("cancel-release.json"))
+    assert set(cancelled.body) == set(load_sample("cancel-release.json"))
     assert cancelled.body["status"] == "active"
     assert cancelled.body["refund_amount"] == 25
     assert cancelled.body["refund_status"] == "success"
@@ -408,14 +410,14 @@ async def test_cancel_release_refunds_the_fee_in_the_ledger_and_transactions(api
         ("refund", "refund", 25),
     ]
     again = await api.call("POST", numbers_path(api, e164, tail="/cancel-release"))
-    assert (again.status, again.body) == (400, fixture("error.cancel-release.not-pending.json"))
+    assert (again.status, again.body) == (400, load_sample("error.cancel-release.not-pending.json"))
     transactions = await api.call("GET", f"/v1/account/{api.info.auth_id}/transactions")
     assert transactions.status == 200
     page = transactions.body
-    assert set(page) == set(fixture("transactions.json"))
+    assert set(page) == set(load_sample("transactions.json"))
     assert page["total"] == len(ledger) == 3
     newest = page["transactions"][0]
-    assert set(newest) == set(fixture("transactions.json")["transactions"][0])
+    assert set(newest) == set(load_sample("transactions.json")["transactions"][0])
     assert (newest["type"], newest["reference_type"], newest["amount"]) == ("credit", "refund", 25)
     assert [t["reference_type"] for t in page["transactions"]] == [
         "refund",
@@ -480,7 +482,7 @@ async def test_balance_shape_and_settings(api: Api) -> None:
         reply = await api.call("GET", f"/v1/{spelling}/{api.info.auth_id}/balance/INR")
         assert reply.status == 200
         body = reply.body
-        assert set(body) == set(fixture("balance.json"))
+        assert set(body) == set(load_sample("balance.json"))
         assert (body["balance"], body["reserved_funds"], body["credit_limit"]) == (1000, 100, 500)
         assert body["available_balance"] == 1400
         assert body["is_postpaid"] is True
@@ -535,7 +537,7 @@ async def test_transactions_paging_and_the_older_envelope(api: Api) -> None:
     assert len(second.body["transactions"]) == 1
     await api.ok("POST", "/faults", {"transactions_envelope": "older"})
     older = await api.call("GET", f"/v1/account/{api.info.auth_id}/transactions")
-    assert set(older.body) == set(fixture("transactions.older.json"))
+    assert set(older.body) == set(load_sample("transactions.older.json"))
     assert older.body["count"] == 3
     assert "account_id" in older.body["transactions"][0]
     sub = await api.call("GET", f"/v1/account/{api.sub[0]}/transactions", auth=api.sub)
@@ -653,11 +655,11 @@ async def test_health_from_recorded_calls(api: Api) -> None:
         {"answered": True, "duration_seconds": 60},
         {"answered": False},
     ):
-        await api.ok("POST", f"/numbers/{quote(e164)}/calls", body)
+        await api.ok("POST", f"/numbers/{quote_e164(e164)}/calls", body)
     reply = await api.call("GET", numbers_path(api, e164, tail="/health"), params={"days": "7"})
     assert reply.status == 200
     body = reply.body
-    example = fixture("health.json")
+    example = load_sample("health.json")
     assert set(body) == set(example)
     assert set(body["summary"]) == set(example["summary"])
     assert set(body["snapshots"][0]) == set(example["snapshots"][0])
@@ -693,7 +695,7 @@ async def test_health_errors(api: Api) -> None:
         bad = await api.call("GET", numbers_path(api, mine["e164"], tail="/health"), params=params)
         assert_envelope(bad, 400, "INVALID_PARAMETER")
     record = await api.control(
-        "POST", f"/numbers/{quote(mine['e164'])}/calls", {"duration_seconds": -1}
+        "POST", f"/numbers/{quote_e164(mine['e164'])}/calls", {"duration_seconds": -1}
     )
     assert record.status == 400
 
@@ -714,7 +716,7 @@ async def test_a_database_from_before_the_current_api_gains_its_columns(tmp_path
     db = tmp_path / "old.db"
     store = Store(str(db))
     store.close()
-    with sqlite3.connect(db) as conn:
+    with open_database(db) as conn:
         for table, column in (("accounts", "release_fee"), ("numbers", "cooldown_ends_at")):
             conn.execute("DROP INDEX IF EXISTS numbers_cooldown")
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import aiohttp
 import pytest
+from support.wire import quote_e164
 
-from ._helpers import Api, assert_envelope, assert_flat, quote
+from ._helpers import Api, assert_envelope, assert_flat
 
 
 async def test_latency_is_measurable(api: Api) -> None:
@@ -261,7 +262,7 @@ async def test_release_commit_then_drop_sends_no_response(api: Api) -> None:
     await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
     await api.ok("POST", "/faults", {"release_fault": "commit_then_drop"})
-    path = f"/api/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
+    path = f"/api/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
     reader, writer = await asyncio.open_connection("127.0.0.1", api.info.port)
     try:
         writer.write(
@@ -284,7 +285,7 @@ async def test_release_drop_shows_aiohttps_hidden_retry(api: Api) -> None:
     bought = await api.buy()
     await api.ok("DELETE", "/stats")
     await api.ok("POST", "/faults", {"release_fault": "commit_then_drop", "release_fault_count": 1})
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
     reply = await api.call("DELETE", path)
     assert_flat(reply, 403, "forbidden")
     stats = await api.ok("GET", "/stats")
@@ -299,7 +300,7 @@ async def test_release_drop_shows_aiohttps_hidden_retry(api: Api) -> None:
 async def test_unassign_faults(api: Api, fault: str, status: int, moved: bool) -> None:
     """unassign_fault: commit_then_500 moves the number and answers 500; no_commit does not."""
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     assert (await api.call("POST", path, json_body={"sub_account_id": api.sub[0]})).status == 200
     await api.ok("POST", "/faults", {"unassign_fault": fault})
     reply = await api.call("DELETE", path)
@@ -312,6 +313,6 @@ async def test_release_no_commit_then_500_keeps_the_number(api: Api) -> None:
     """release_fault=no_commit_then_500 answers 500 and the account still owns the number."""
     bought = await api.buy()
     await api.ok("POST", "/faults", {"release_fault": "no_commit_then_500"})
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
     assert_envelope(await api.call("DELETE", path), 500)
     assert (await api.raw_number(bought["e164"]))["owner"] == api.info.auth_id

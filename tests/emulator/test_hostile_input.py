@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
+from support.database import open_database
+from support.wire import quote_e164
 
 from phonenumbers_async.emulator import EmulatorInfo, run_emulator
 
-from ._helpers import Api, assert_envelope, assert_flat, quote
+from ._helpers import Api, assert_envelope, assert_flat
 
 CHARSETS = ["bogus", "rot13", "base64", "utf-16", "latin-1", '"', ""]
 
@@ -27,10 +28,10 @@ def _body_routes(api: Api, e164: str) -> list[tuple[str, str, object]]:
     control = api.info.control_url
     return [
         ("POST", base + "/purchase-from-inventory", {"e164": e164}),
-        ("POST", base + f"/{quote(e164)}/assign-subaccount", {"sub_account_id": api.sub[0]}),
+        ("POST", base + f"/{quote_e164(e164)}/assign-subaccount", {"sub_account_id": api.sub[0]}),
         ("POST", control + "/clock", {"advance_seconds": 1}),
         ("POST", control + "/numbers", {"count": 1}),
-        ("POST", control + f"/numbers/{quote(e164)}/calls", {}),
+        ("POST", control + f"/numbers/{quote_e164(e164)}/calls", {}),
         ("POST", control + "/accounts", {"name": "x"}),
         ("PATCH", control + f"/accounts/{api.info.auth_id}", {"balance": 5}),
         ("POST", control + "/faults", {"latency_ms": 0}),
@@ -156,9 +157,9 @@ async def test_a_clock_move_past_the_latest_time_is_refused(api: Api) -> None:
 async def test_call_timestamps_are_bounded(api: Api, at: str) -> None:
     """A call recorded at 9999-12-31 (or before 1970) is a 400, and the number stays usable."""
     e164 = (await api.ok("POST", "/numbers", {"count": 1, "owner": api.sub[0]}))["numbers"][0]
-    reply = await api.control("POST", f"/numbers/{quote(e164)}/calls", {"at": at})
+    reply = await api.control("POST", f"/numbers/{quote_e164(e164)}/calls", {"at": at})
     assert_flat(reply, 400, "bad_request")
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(e164)}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(e164)}/assign-subaccount"
     assert (await api.call("DELETE", path)).status == 200
 
 
@@ -168,11 +169,11 @@ async def test_a_stored_far_future_call_does_not_break_unassign(tmp_path: Path) 
     async with run_emulator(db_path=db, seed_inventory=0) as info, aiohttp.ClientSession() as s:
         api = Api(s, info)
         e164 = (await api.ok("POST", "/numbers", {"count": 1, "owner": api.sub[0]}))["numbers"][0]
-        with sqlite3.connect(db) as other_writer:
+        with open_database(db) as other_writer:
             other_writer.execute(
                 "UPDATE numbers SET last_call_at = '9999-12-31T23:59:59Z' WHERE e164 = ?", (e164,)
             )
-        path = f"/v1/account/{info.auth_id}/numbers/{quote(e164)}/assign-subaccount"
+        path = f"/v1/account/{info.auth_id}/numbers/{quote_e164(e164)}/assign-subaccount"
         reply = await api.call("DELETE", path)
         assert reply.status == 409, reply.text
         assert reply.body["error"] == "did_cool_off_in_effect"
@@ -249,8 +250,8 @@ async def test_an_escaped_500_is_json_and_the_server_keeps_serving(
 async def test_cool_off_arithmetic_is_bounded(api: Api) -> None:
     """A call recorded at the latest allowed time still gives a clean cool-off answer."""
     e164 = (await api.ok("POST", "/numbers", {"count": 1, "owner": api.sub[0]}))["numbers"][0]
-    await api.ok("POST", f"/numbers/{quote(e164)}/calls", {"at": "9000-01-01T00:00:00Z"})
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(e164)}/assign-subaccount"
+    await api.ok("POST", f"/numbers/{quote_e164(e164)}/calls", {"at": "9000-01-01T00:00:00Z"})
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(e164)}/assign-subaccount"
     reply = await api.call("DELETE", path)
     assert reply.status == 409
     assert reply.body["cool_off_until"].startswith("9000-01-16")

@@ -3,16 +3,17 @@ survives the schema 1 -> 2 migration (the ``family`` column)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+from support.database import open_database
+from support.wire import quote_e164
 
 from phonenumbers_async.emulator import EmulatorInfo, run_emulator
 
-from ._helpers import Api, quote
+from ._helpers import Api
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def _offset_page(
     db: Path, where: str, params: tuple[object, ...], page: int, size: int
 ) -> list[str]:
     """The reference: the same page with OFFSET, straight from SQLite."""
-    with sqlite3.connect(db) as conn:
+    with open_database(db) as conn:
         rows = conn.execute(
             f"SELECT e164 FROM numbers WHERE {where} ORDER BY e164 LIMIT ? OFFSET ?",
             (*params, size, (page - 1) * size),
@@ -105,10 +106,10 @@ async def test_pages_follow_every_write(filed: tuple[Api, Path]) -> None:
     assert total_after == total - 1
     assert after == _offset_page(db, where, params, 3, 10) != before
     owned_path = f"/v1/account/{api.info.auth_id}/numbers"
-    release = await api.call("DELETE", f"{owned_path}/{quote(first_page[0])}")
+    release = await api.call("DELETE", f"{owned_path}/{quote_e164(first_page[0])}")
     assert release.status == 204
     assert (await _page(api, path, page="3", per_page="10")) == (before, total)
-    with sqlite3.connect(db) as other_process:
+    with open_database(db) as other_process:
         other_process.execute("DELETE FROM numbers WHERE e164 = ?", (first_page[0],))
     assert (await _page(api, path, page="3", per_page="10"))[1] == total - 1
     assert (await _page(api, path, page="3", per_page="10"))[0] == _offset_page(
@@ -127,7 +128,7 @@ async def test_a_schema_1_database_is_migrated(tmp_path: Path) -> None:
         api = Api(session, info)
         await api.ok("POST", "/numbers", {"count": 5, "owner": info.subaccounts[0][0]})
         await api.ok("POST", "/numbers", {"count": 4, "owner": info.auth_id})
-    with sqlite3.connect(db) as conn:
+    with open_database(db) as conn:
         conn.execute("DROP INDEX numbers_family")
         conn.execute("ALTER TABLE numbers DROP COLUMN family")
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
@@ -136,7 +137,7 @@ async def test_a_schema_1_database_is_migrated(tmp_path: Path) -> None:
             Api(session, again), f"/v1/account/{again.auth_id}/numbers", per_page="100"
         )
         assert total == 9 == len(items)
-    with sqlite3.connect(db) as conn:
+    with open_database(db) as conn:
         assert (
             conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
         )

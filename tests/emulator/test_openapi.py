@@ -3,18 +3,20 @@ true of real answers in every documented variant."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 import jsonschema
 from openapi_spec_validator import validate
+from support.wire import quote_e164
 from yarl import URL
 
 from phonenumbers_async.emulator import Store, create_app
 from phonenumbers_async.emulator._app import API_ROUTES
 from phonenumbers_async.emulator._state import STATE_KEY
 
-from ._helpers import Api, Reply, quote
+from ._helpers import Api, Reply
 
 
 async def _document(api: Api) -> dict[str, Any]:
@@ -35,15 +37,16 @@ async def test_the_served_document_is_valid_openapi_3_1(api: Api) -> None:
 def test_the_document_lists_exactly_the_routes_the_server_serves() -> None:
     """Every /api route registered on the application is a documented path or one of its
     ``x-aliases``, and every documented operation is registered (the table is the source)."""
-    app = create_app(Store())
-    served = {
-        (route.method, route.resource.canonical)
-        for route in app.router.routes()
-        if route.resource is not None
-        and route.resource.canonical.startswith("/api/")
-        and route.method != "HEAD"
-    }
-    paths = json.loads(app[STATE_KEY].openapi)["paths"]
+    with contextlib.closing(Store()) as store:
+        app = create_app(store)
+        served = {
+            (route.method, route.resource.canonical)
+            for route in app.router.routes()
+            if route.resource is not None
+            and route.resource.canonical.startswith("/api/")
+            and route.method != "HEAD"
+        }
+        paths = json.loads(app[STATE_KEY].openapi)["paths"]
     documented = set()
     for path, item in paths.items():
         for method, operation in item.items():
@@ -98,12 +101,12 @@ async def test_real_answers_conform_in_every_documented_variant(api: Api) -> Non
     for status in (204, 200):
         await api.ok("POST", "/faults", {"release_status": status})
         e164 = (await api.buy())["e164"]
-        released = await api.call("DELETE", f"{numbers}/{quote(e164)}")
+        released = await api.call("DELETE", f"{numbers}/{quote_e164(e164)}")
         assert released.status == status
         _conforms(document, "releaseNumber", released)
     for status in (200, 204):
         await api.ok("POST", "/faults", {"assign_status": status, "unassign_status": status})
-        path = f"{numbers}/{quote((await api.buy())['e164'])}/assign-subaccount"
+        path = f"{numbers}/{quote_e164((await api.buy())['e164'])}/assign-subaccount"
         assigned = await api.call("POST", path, json_body={"sub_account_id": api.sub[0]})
         assert assigned.status == status
         _conforms(document, "assignSubaccount", assigned)
@@ -117,10 +120,10 @@ async def test_real_answers_conform_in_every_documented_variant(api: Api) -> Non
     forbidden = await api.call("GET", numbers, auth=api.sub)
     assert forbidden.status == 403
     _conforms(document, "listAccountNumbers", forbidden)
-    path = f"{numbers}/{quote((await api.buy())['e164'])}/assign-subaccount"
+    path = f"{numbers}/{quote_e164((await api.buy())['e164'])}/assign-subaccount"
     await api.call("POST", path, json_body={"sub_account_id": api.sub[0]})
     e164 = URL(path).parts[-2]
-    await api.ok("POST", f"/numbers/{quote(e164)}/calls", {})
+    await api.ok("POST", f"/numbers/{quote_e164(e164)}/calls", {})
     cool_off = await api.call("DELETE", path)
     assert cool_off.status == 409
     assert cool_off.body["error"] == "did_cool_off_in_effect"

@@ -17,7 +17,8 @@ from phonenumbers_async.emulator._options import option_flags
 
 def test_options_are_frozen_and_checked_where_made() -> None:
     """An EmulatorOptions cannot be changed in place; a bad value names its field."""
-    options = EmulatorOptions(seed_inventory=3, balance="12.50")
+    # A string, as from a command line or a file: converted where the options are made.
+    options = EmulatorOptions(seed_inventory=3, balance="12.50")  # type: ignore[arg-type]
     assert options.balance == Decimal("12.50")
     with pytest.raises(dataclasses.FrozenInstanceError):
         options.port = 1  # type: ignore[misc]
@@ -33,7 +34,7 @@ def test_options_are_frozen_and_checked_where_made() -> None:
         ("subaccounts", True),
     ]:
         with pytest.raises(ValueError, match=field):
-            EmulatorOptions(**{field: value})
+            EmulatorOptions(**{field: value})  # type: ignore[arg-type]  # each wrong on purpose
     with pytest.raises(TypeError):
         options.with_changes(no_such_option=1)
     assert options.with_changes(port=5).port == 5

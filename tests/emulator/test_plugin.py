@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import aiohttp
 import pytest
+from support.control import SyncControl
 
 from phonenumbers_async.emulator import EmulatorInfo, EmulatorThread, start_emulator_thread
 
@@ -56,8 +57,7 @@ def test_emulator_factory_with_options(emulator_factory: Callable[..., EmulatorI
     assert small.root_url != other.root_url
     status, body = _get(small, f"/v1/account/{small.auth_id}/inventory/numbers")
     assert (status, body["total"]) == (200, 3)
-    with urllib.request.urlopen(small.control_url + f"/accounts/{small.auth_id}") as response:
-        account = json.loads(response.read(), parse_float=Decimal)
+    account = SyncControl(small.root_url)(lambda control: control.account(small.auth_id))
     assert account["balance"] == Decimal("42.5")
     assert small.subaccounts == ()
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from ._helpers import Api, assert_envelope, assert_flat, fixture, quote
+from support.samples import load_sample
+from support.wire import quote_e164
+
+from ._helpers import Api, assert_envelope, assert_flat
 
 
 async def test_purchase_debits_setup_plus_monthly_fee_and_writes_a_ledger_row(api: Api) -> None:
@@ -70,7 +73,7 @@ async def test_insufficient_balance_is_402_and_the_number_stays_in_inventory(api
     await api.ok("PATCH", f"/accounts/{api.info.auth_id}", {"balance": "0.5"})
     reply = await api.purchase(number["e164"])
     error = assert_envelope(reply, 402, "INSUFFICIENT_BALANCE")
-    assert set(error["details"]) == set(fixture("error.envelope.json")["error"]["details"])
+    assert set(error["details"]) == set(load_sample("error.envelope.json")["error"]["details"])
     cost = Decimal(number["setup_fee"]) + Decimal(number["monthly_fee"])
     assert Decimal(error["details"]["required"]) == cost
     assert Decimal(error["details"]["available"]) == Decimal("0.5")
@@ -138,7 +141,7 @@ async def test_release_returns_the_number_to_inventory(api: Api) -> None:
     await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
     reply = await api.call(
-        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
+        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
     )
     assert reply.status == 204
     row = await api.raw_number(bought["e164"])
@@ -160,7 +163,7 @@ async def test_release_twice_is_403_the_second_time(api: Api) -> None:
     """A second release of the same number is refused: the account no longer owns it."""
     await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
     assert (await api.call("DELETE", path)).status == 204
     assert_flat(await api.call("DELETE", path), 403, "forbidden")
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from support.samples import load_sample
+from support.wire import quote_e164
 
-from ._helpers import Api, assert_flat, fixture, quote
+from ._helpers import Api, assert_flat
 
 NUMBER_FIXTURES = ("list-numbers.account-id.json", "list-numbers.auth-id.json")
 
@@ -15,10 +17,10 @@ NUMBER_FIXTURES = ("list-numbers.account-id.json", "list-numbers.auth-id.json")
 def documented_number_keys() -> set[str]:
     keys: set[str] = {"released_at"}  # documented in the field table of wire-api.md
     for name in NUMBER_FIXTURES:
-        for item in fixture(name)["items"]:
+        for item in load_sample(name)["items"]:
             keys |= set(item)
-    keys |= set(fixture("purchase.json")["number"])
-    keys |= set(fixture("purchase.with-items.json")["number"])
+    keys |= set(load_sample("purchase.json")["number"])
+    keys |= set(load_sample("purchase.with-items.json")["number"])
     return keys
 
 
@@ -33,7 +35,7 @@ async def test_list_numbers_shape_matches_the_documented_example(api: Api) -> No
     reply = await api.call("GET", f"/v1/account/{api.info.auth_id}/numbers")
     assert reply.status == 200
     body = reply.body
-    example = fixture("list-numbers.account-id.json")
+    example = load_sample("list-numbers.account-id.json")
     assert set(body) == set(example)
     assert (body["page"], body["per_page"], body["total"]) == (1, 25, 1)
     item = body["items"][0]
@@ -58,7 +60,7 @@ async def test_inventory_shape_matches_the_documented_example(api: Api) -> None:
     reply = await api.call("GET", f"/v1/account/{api.info.auth_id}/inventory/numbers")
     assert reply.status == 200
     body = reply.body
-    example = fixture("list-inventory.json")
+    example = load_sample("list-inventory.json")
     assert set(body) == set(example)
     assert body["total"] == 30
     assert len(body["items"]) == 25
@@ -108,10 +110,10 @@ async def test_purchase_shape_matches_the_documented_example(api: Api) -> None:
     reply = await api.purchase(number["e164"])
     assert reply.status == 200
     body = reply.body
-    assert set(body) == set(fixture("purchase.json"))
+    assert set(body) == set(load_sample("purchase.json"))
     assert body["message"] == "purchased from inventory"
     bought = body["number"]
-    assert set(fixture("purchase.json")["number"]) <= set(bought)
+    assert set(load_sample("purchase.json")["number"]) <= set(bought)
     assert bought["e164"] == number["e164"]
     assert bought["id"] == number["id"]
     assert bought["account_id"] == api.info.auth_id
@@ -126,7 +128,7 @@ async def test_purchase_with_items_variant(api: Api) -> None:
     number = await api.any_inventory_number()
     reply = await api.purchase(number["e164"])
     assert reply.status == 200
-    assert set(reply.body) == set(fixture("purchase.with-items.json"))
+    assert set(reply.body) == set(load_sample("purchase.with-items.json"))
     assert reply.body["items"] == [reply.body["number"]]
 
 
@@ -150,7 +152,7 @@ async def test_three_path_forms_of_e164(api: Api, form: str) -> None:
     await api.ok("POST", "/faults", {"release_status": 204})  # the older release: to inventory
     bought = await api.buy()
     e164 = bought["e164"]
-    segment = {"percent": quote(e164), "raw_plus": e164, "no_plus": e164[1:]}[form]
+    segment = {"percent": quote_e164(e164), "raw_plus": e164, "no_plus": e164[1:]}[form]
     reply = await api.call("DELETE", f"/v1/account/{api.info.auth_id}/numbers/{segment}")
     assert reply.status == 204, reply.text
     assert (await api.raw_number(e164))["owner"] is None
@@ -172,12 +174,12 @@ async def test_both_account_spellings(api: Api, spelling: str) -> None:
     listed = await api.call("GET", f"{base}/numbers")
     assert [item["e164"] for item in listed.body["items"]] == [number["e164"]]
     sub_id = api.sub[0]
-    path = f"{base}/numbers/{quote(number['e164'])}/assign-subaccount"
+    path = f"{base}/numbers/{quote_e164(number['e164'])}/assign-subaccount"
     assigned = await api.call("POST", path, json_body={"sub_account_id": sub_id})
     assert assigned.status == 200
     unassigned = await api.call("DELETE", path)
     assert unassigned.status == 200
-    released = await api.call("DELETE", f"{base}/numbers/{quote(number['e164'])}")
+    released = await api.call("DELETE", f"{base}/numbers/{quote_e164(number['e164'])}")
     assert released.status == 204
 
 
@@ -186,7 +188,7 @@ async def test_release_204_variant_has_an_empty_body(api: Api) -> None:
     await api.ok("POST", "/faults", {"release_status": 204})
     bought = await api.buy()
     reply = await api.call(
-        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
+        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
     )
     assert reply.status == 204
     assert reply.text == ""
@@ -197,20 +199,20 @@ async def test_release_200_variant(api: Api) -> None:
     await api.ok("POST", "/faults", {"release_status": 200})
     bought = await api.buy()
     reply = await api.call(
-        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"
+        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
     )
     assert reply.status == 200
-    assert reply.body == fixture("release.200.json")
+    assert reply.body == load_sample("release.200.json")
 
 
 async def test_release_of_a_number_not_owned_is_403_forbidden(api: Api) -> None:
     """Releasing an inventory number gives the documented 403 body."""
     number = await api.any_inventory_number()
     reply = await api.call(
-        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote(number['e164'])}"
+        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(number['e164'])}"
     )
     assert_flat(reply, 403, "forbidden")
-    assert reply.body == fixture("error.forbidden.json")
+    assert reply.body == load_sample("error.forbidden.json")
 
 
 async def test_release_of_an_unknown_number_is_404(api: Api) -> None:
@@ -225,12 +227,12 @@ async def test_master_may_release_a_sub_accounts_number(api: Api) -> None:
     sub_number = await api.buy(auth=api.sub)
     master_number = await api.buy()
     reply = await api.call(
-        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote(sub_number['e164'])}"
+        "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(sub_number['e164'])}"
     )
     assert reply.status == 204
     refused = await api.call(
         "DELETE",
-        f"/v1/account/{api.sub[0]}/numbers/{quote(master_number['e164'])}",
+        f"/v1/account/{api.sub[0]}/numbers/{quote_e164(master_number['e164'])}",
         auth=api.sub,
     )
     assert_flat(refused, 403, "forbidden")
@@ -239,7 +241,7 @@ async def test_master_may_release_a_sub_accounts_number(api: Api) -> None:
 async def test_assign_and_unassign_shapes(api: Api) -> None:
     """Assign answers 200 {message, number} owned by the sub; unassign answers 200 {message}."""
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     assigned = await api.call("POST", path, json_body={"sub_account_id": api.sub[0]})
     assert assigned.status == 200
     assert set(assigned.body) == {"message", "number"}
@@ -254,7 +256,7 @@ async def test_assign_and_unassign_204_variants(api: Api) -> None:
     """With assign_status/unassign_status 204, both answer 204 with an empty body."""
     await api.ok("POST", "/faults", {"assign_status": 204, "unassign_status": 204})
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     assigned = await api.call("POST", path, json_body={"sub_account_id": api.sub[0]})
     assert (assigned.status, assigned.text) == (204, "")
     unassigned = await api.call("DELETE", path)
@@ -264,17 +266,21 @@ async def test_assign_and_unassign_204_variants(api: Api) -> None:
 async def test_assign_errors(api: Api) -> None:
     """Assign: twice → 409 already_assigned; unknown sub → 404; inventory number → 403."""
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     first = await api.call("POST", path, json_body={"sub_account_id": api.sub[0]})
     assert first.status == 200
     again = await api.call("POST", path, json_body={"sub_account_id": api.sub2[0]})
     assert_flat(again, 409, "already_assigned")
     other = await api.buy()
-    other_path = f"/v1/account/{api.info.auth_id}/numbers/{quote(other['e164'])}/assign-subaccount"
+    other_path = (
+        f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(other['e164'])}/assign-subaccount"
+    )
     unknown = await api.call("POST", other_path, json_body={"sub_account_id": "SA_NOSUCHSUB1"})
     assert_flat(unknown, 404, "not_found")
     stock = await api.any_inventory_number()
-    stock_path = f"/v1/account/{api.info.auth_id}/numbers/{quote(stock['e164'])}/assign-subaccount"
+    stock_path = (
+        f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(stock['e164'])}/assign-subaccount"
+    )
     refused = await api.call("POST", stock_path, json_body={"sub_account_id": api.sub[0]})
     assert_flat(refused, 403, "forbidden")
 
@@ -284,7 +290,7 @@ async def test_assign_of_another_masters_sub_account_is_403(api: Api) -> None:
     other_master = await api.ok("POST", "/accounts", {"parent_auth_id": None})
     stranger = await api.ok("POST", "/accounts", {"parent_auth_id": other_master["auth_id"]})
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     reply = await api.call("POST", path, json_body={"sub_account_id": stranger["auth_id"]})
     assert_flat(reply, 403, "forbidden")
 
@@ -292,12 +298,14 @@ async def test_assign_of_another_masters_sub_account_is_403(api: Api) -> None:
 async def test_unassign_of_a_number_not_assigned_is_409_not_assigned(api: Api) -> None:
     """Unassigning a number the master still holds gives 409 not_assigned; unknown gives 404."""
     bought = await api.buy()
-    path = f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}/assign-subaccount"
+    path = f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}/assign-subaccount"
     reply = await api.call("DELETE", path)
     assert_flat(reply, 409, "not_assigned")
     assert reply.body["message"] == "number is not assigned to a sub-account"
     stock = await api.any_inventory_number()
-    stock_path = f"/v1/account/{api.info.auth_id}/numbers/{quote(stock['e164'])}/assign-subaccount"
+    stock_path = (
+        f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(stock['e164'])}/assign-subaccount"
+    )
     assert_flat(await api.call("DELETE", stock_path), 404, "not_found")
 
 
@@ -306,7 +314,7 @@ async def test_sub_accounts_list_shape_matches_the_documented_example(api: Api) 
     reply = await api.call("GET", f"/v1/accounts/{api.info.auth_id}/sub-accounts/")
     assert reply.status == 200
     body = reply.body
-    example = fixture("sub-accounts.json")
+    example = load_sample("sub-accounts.json")
     assert set(body) == set(example)
     assert (body["total"], body["page"], body["size"]) == (2, 1, 25)
     assert [s["auth_id"] for s in body["sub_accounts"]] == [s[0] for s in api.info.subaccounts]
@@ -338,7 +346,7 @@ async def test_get_one_sub_account(api: Api) -> None:
     sub_id = api.sub[0]
     reply = await api.call("GET", f"/v1/accounts/{api.info.auth_id}/sub-accounts/{sub_id}")
     assert reply.status == 200
-    assert set(reply.body) == set(fixture("sub-accounts.json")["sub_accounts"][0])
+    assert set(reply.body) == set(load_sample("sub-accounts.json")["sub_accounts"][0])
     assert reply.body["auth_id"] == sub_id
     assert reply.body["auth_token"] == "<redacted>"
     missing = await api.call("GET", f"/v1/accounts/{api.info.auth_id}/sub-accounts/SA_UNKNOWN99")
@@ -351,7 +359,9 @@ async def test_every_response_has_a_request_id(api: Api) -> None:
     replies = [
         await api.call("GET", f"/v1/account/{api.info.auth_id}/numbers"),
         await api.call("GET", f"/v1/account/{api.info.auth_id}/numbers", anonymous=True),
-        await api.call("DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote(bought['e164'])}"),
+        await api.call(
+            "DELETE", f"/v1/account/{api.info.auth_id}/numbers/{quote_e164(bought['e164'])}"
+        ),
         await api.call("GET", "/v1/nothing/here"),
         await api.control("GET", "/clock"),
     ]

@@ -4,10 +4,11 @@ an inventory number to another account now, and a fault that does it on the next
 from __future__ import annotations
 
 import pytest
+from support.wire import quote_e164 as quote
 
 from phonenumbers_async.emulator import EmulatorControl, EmulatorControlError
 
-from ._helpers import Api, quote
+from ._helpers import Api
 
 
 async def test_take_gives_an_inventory_number_to_another_account(api: Api) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
 import threading
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from support.control import SyncControl
 
 from phonenumbers_async import AsyncClient, Client
 from phonenumbers_async.emulator import EmulatorInfo
@@ -24,36 +24,25 @@ def portal_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(PORTAL_THREAD_PREFIX)]
 
 
-class Control:
-    """The emulator's control API over plain blocking HTTP (no event loop involved)."""
+class Control(SyncControl):
+    """The package's control client, for sync tests, with the shortcuts these tests use."""
 
     def __init__(self, info: EmulatorInfo) -> None:
+        super().__init__(info.root_url)
         self.info = info
 
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.info.control_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"} if data is not None else {},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read()
-        return json.loads(text) if text else None
-
     def create_numbers(self, count: int, owner: str | None = None) -> list[str]:
-        return list(self.request("POST", "/numbers", {"count": count, "owner": owner})["numbers"])
+        return self(lambda control: control.create_numbers(count, owner=owner))
 
     def record_call(self, e164: str) -> None:
-        self.request("POST", "/numbers/" + e164.replace("+", "%2B") + "/calls", {})
+        self(lambda control: control.record_call(e164))
 
     def set_faults(self, **knobs: Any) -> None:
-        self.request("POST", "/faults", knobs)
+        self(lambda control: control.set_faults(**knobs))
 
     def requests(self, method: str, route_suffix: str) -> int:
         """How many API requests the server has seen to routes ending in ``route_suffix``."""
-        counters = self.request("GET", "/stats")["requests"]
+        counters = self(lambda control: control.stats())["requests"]
         return sum(
             count
             for key, count in counters.items()
@@ -63,6 +52,10 @@ class Control:
     def owned_listing_requests(self) -> int:
         """Listing requests for an account's own numbers (``GET …/{auth_id}/numbers``)."""
         return self.requests("GET", "{auth_id}/numbers")
+
+
+# How many numbers the facade tests' emulator seeds the master with.
+OWNED = 50
 
 
 class _ResourceCalls:

@@ -13,9 +13,7 @@ import pytest
 from phonenumbers_async import AsyncClient, Client
 from phonenumbers_async.emulator import EmulatorInfo, EmulatorThread
 
-from ._helpers import Api, Control, async_api, portal_threads, sync_api
-
-OWNED = 50
+from ._helpers import OWNED, Api, Control, async_api, portal_threads, sync_api
 
 
 @pytest.fixture

@@ -27,8 +27,7 @@ from phonenumbers_async import (
 )
 from phonenumbers_async.emulator import EmulatorInfo
 
-from ._helpers import Control, portal_threads
-from .conftest import OWNED
+from ._helpers import OWNED, Control, portal_threads
 
 THREADS = 8
 

@@ -16,8 +16,7 @@ import pytest
 from phonenumbers_async import Client
 from phonenumbers_async.emulator import EmulatorInfo
 
-from ._helpers import portal_threads
-from .conftest import OWNED
+from ._helpers import OWNED, portal_threads
 
 
 def test_a_thread_running_asyncio_run_can_use_the_sync_client(emu: EmulatorInfo) -> None:

@@ -29,8 +29,7 @@ from phonenumbers_async import (
 )
 from phonenumbers_async.emulator import EmulatorInfo
 
-from ._helpers import Api, Control, async_api, sync_api
-from .conftest import OWNED
+from ._helpers import OWNED, Api, Control, async_api, sync_api
 
 
 def _inventory(api: Api) -> list[str]:

@@ -17,8 +17,7 @@ from phonenumbers_async._resources.inventory import Inventory
 from phonenumbers_async._sync._loop import LoopThread
 from phonenumbers_async._sync._pages import AHEAD
 
-from ._helpers import Control, regenerated
-from .conftest import OWNED
+from ._helpers import OWNED, Control, regenerated
 
 PER_PAGE = 10  # OWNED numbers make 5 pages
 PAGES = OWNED // PER_PAGE

@@ -19,8 +19,7 @@ from phonenumbers_async._resources._base import Resource
 from phonenumbers_async._resources.inventory import Inventory
 from phonenumbers_async._sync import _resources as generated
 
-from ._helpers import GENERATOR, ROOT, Control, generator, regenerated
-from .conftest import OWNED
+from ._helpers import GENERATOR, OWNED, ROOT, Control, generator, regenerated
 
 if TYPE_CHECKING:  # only for the type checker: the generator must find it in the source
     from phonenumbers_async._models import Balance

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
+from support.server import MASTER, TOKEN, FakeAPI, serve_api
 
 from phonenumbers_async import AsyncClient
-
-from .fake_api import MASTER, TOKEN, FakeAPI, serve
 
 
 @pytest.fixture
@@ -22,7 +19,7 @@ def api() -> FakeAPI:
 @pytest.fixture
 async def base_url(api: FakeAPI) -> AsyncIterator[str]:
     """The running server's base URL on 127.0.0.1."""
-    async with serve(api) as url:
+    async with serve_api(api) as url:
         yield url
 
 
@@ -34,14 +31,5 @@ async def client(base_url: str) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture(autouse=True)
-def no_asyncio_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail a test that leaves an unclosed session, a pending task or a lost exception behind.
-
-    Those are reported through the event loop's exception handler (the
-    ``asyncio`` logger), not as warnings, so the warning filter alone misses them.
-    """
-    caplog.set_level(logging.ERROR, logger="asyncio")
-    yield
-    gc.collect()
-    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
-    assert problems == []
+def asyncio_errors_fail_every_test(no_asyncio_errors: None) -> None:
+    """Every test here runs under ``no_asyncio_errors`` (tests/conftest.py)."""

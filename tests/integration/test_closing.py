@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
+from support.server import MASTER, TOKEN, FakeAPI, bound_socket, make_numbers, serve_api
 
 from phonenumbers_async import AsyncClient
 from phonenumbers_async._transport import AiohttpTransport
-
-from .fake_api import MASTER, TOKEN, FakeAPI, bound_socket, make_numbers, serve
 
 
 class Leaks:
@@ -55,7 +54,7 @@ async def served() -> AsyncIterator[str]:
     """The fake API with 30 numbers, on loopback."""
     api = FakeAPI()
     api.numbers[MASTER] = make_numbers(MASTER, 30)
-    async with serve(api) as url:
+    async with serve_api(api) as url:
         yield url
 
 
@@ -139,7 +138,7 @@ def test_a_client_built_outside_any_loop_works_inside_asyncio_run() -> None:
     client = AsyncClient(MASTER, TOKEN, base_url=f"http://{host}:{port}/api", max_retries=0)
 
     async def main() -> tuple[int, bool]:
-        async with serve(api, sock):
+        async with serve_api(api, sock):
             async with client:
                 page = await client.numbers.list()
                 session = client._sender.transport.session  # type: ignore[attr-defined]

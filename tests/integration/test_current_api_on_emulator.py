@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
+from support.control import SyncControl
 
 from phonenumbers_async import (
     AsyncClient,
@@ -28,12 +28,6 @@ async def emu() -> AsyncIterator[EmulatorInfo]:
     """An in-memory emulator on this test's loop: 40 numbers, 2 sub-accounts."""
     async with run_emulator(seed_inventory=40, subaccounts=2, seed=13) as info:
         yield info
-
-
-@pytest.fixture
-async def control(emu: EmulatorInfo) -> AsyncIterator[EmulatorControl]:
-    async with EmulatorControl(emu.root_url) as ctl:
-        yield ctl
 
 
 @pytest.fixture
@@ -216,19 +210,10 @@ def thread() -> Iterator[EmulatorInfo]:
         yield info
 
 
-def _control(info: EmulatorInfo, method: str, path: str, body: Any = None) -> Any:
-    import json
-    import urllib.request
-
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(info.control_url + path, data=data, method=method)
-    with urllib.request.urlopen(request) as response:  # loopback only
-        return json.loads(response.read())
-
-
 def test_the_sync_client_covers_the_current_api(thread: EmulatorInfo) -> None:
     info = thread
-    ids = _control(info, "GET", f"/accounts/{info.auth_id}")
+    control = SyncControl(info.root_url)
+    ids = control(lambda emulator: emulator.account(info.auth_id))
     with Client(info.auth_id, info.auth_token, base_url=info.base_url) as client:
         offer = client.inventory.list(per_page=1).items[0]
         e164 = client.numbers.purchase(offer.e164).e164
@@ -241,7 +226,7 @@ def test_the_sync_client_covers_the_current_api(thread: EmulatorInfo) -> None:
         client.numbers.assign_trunk(e164, ids["trunk_group_ids"][0])
         assert client.numbers.get(e164).trunk_group_id == ids["trunk_group_ids"][0]
         client.numbers.unassign_trunk(e164)
-        _control(info, "POST", f"/numbers/{e164.replace('+', '%2B')}/calls", {})
+        control(lambda emulator: emulator.record_call(e164))
         health = client.numbers.health(e164, days=2)
         assert health.summary is not None
         assert health.summary.total_calls == 1

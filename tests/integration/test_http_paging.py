@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
+from support.server import MASTER, TOKEN, FakeAPI, Seen, make_numbers
 
 from phonenumbers_async import AsyncClient, FanOutError, PhoneNumber, ServerError
-
-from .fake_api import MASTER, TOKEN, FakeAPI, Seen, make_numbers
 
 # A guard against a hang, never an assertion about speed.
 HANG_GUARD = 10

@@ -10,12 +10,10 @@ emulator's base URL; nothing else of the package is touched.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from support.control import SyncControl
 
 from phonenumbers_async.emulator import EmulatorInfo, EmulatorThread
 
@@ -32,31 +30,25 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorInfo]:
         yield info
 
 
-def _control(info: EmulatorInfo, method: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(info.control_url + path, data=data, method=method)
-    with urllib.request.urlopen(request) as response:  # loopback only
-        return json.loads(response.read())
-
-
 def test_the_provider_sdk_assigns_a_trunk_reads_the_balance_and_creates_a_sub_account(
     emu: EmulatorInfo,
 ) -> None:
+    """The provider's SDK, unchanged, assigns and unassigns a trunk, reads a balance the
+    control API set, and creates a sub-account whose token the emulator then holds."""
+    control = SyncControl(emu.root_url)
     client = vobiz.RestClient(emu.auth_id, emu.auth_token)
     try:
-        [e164] = _control(emu, "POST", "/numbers", {"count": 1, "owner": emu.auth_id})["numbers"]
-        trunk = _control(emu, "GET", f"/accounts/{emu.auth_id}")["trunk_group_ids"][0]
+        [e164] = control(lambda emulator: emulator.create_numbers(1, owner=emu.auth_id))
+        trunk = control(lambda emulator: emulator.account(emu.auth_id))["trunk_group_ids"][0]
 
         # Trunk assign: the SDK sends the raw + in the path; the emulator answers 204.
         assert client.phone_numbers.assign_to_trunk(e164, trunk) is None
-        assert _control(emu, "GET", f"/numbers/{e164.replace('+', '%2B')}")["trunk_group_id"] == (
-            trunk
-        )
+        assert control(lambda emulator: emulator.number(e164))["trunk_group_id"] == trunk
         with pytest.raises(ValidationError):  # 400: already assigned to a trunk
             client.phone_numbers.assign_to_trunk(e164, trunk)
         assert client.phone_numbers.unassign_from_trunk(e164) is None
 
-        _control(emu, "PATCH", f"/accounts/{emu.auth_id}", {"balance": 1234, "credit_limit": 0})
+        control(lambda emulator: emulator.update_account(emu.auth_id, balance=1234, credit_limit=0))
         balance = client.accounts.get_balance(emu.auth_id, "INR")
         assert balance.currency == "INR"
         assert balance.balance == 1234
@@ -77,7 +69,7 @@ def test_the_provider_sdk_assigns_a_trunk_reads_the_balance_and_creates_a_sub_ac
         assert created.sub_account.name == "Provider SDK"
         assert created.tokens.token_type == "Bearer"
         token = created.auth_credentials.auth_token
-        assert _control(emu, "GET", f"/accounts/{new_id}")["auth_token"] == token
+        assert control(lambda emulator: emulator.account(new_id))["auth_token"] == token
         fetched = client.subaccounts.get(new_id)
         assert fetched.auth_token == "<redacted>"
     finally:

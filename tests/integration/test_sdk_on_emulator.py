@@ -32,13 +32,6 @@ async def emu() -> AsyncIterator[EmulatorInfo]:
 
 
 @pytest.fixture
-async def control(emu: EmulatorInfo) -> AsyncIterator[EmulatorControl]:
-    """The emulator's control API."""
-    async with EmulatorControl(emu.root_url) as ctl:
-        yield ctl
-
-
-@pytest.fixture
 async def client(emu: EmulatorInfo) -> AsyncIterator[AsyncClient]:
     """The master account's client, with quick retries."""
     async with AsyncClient(emu.auth_id, emu.auth_token, base_url=emu.base_url) as api:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
+from support.wire import fast_policy
 
 from phonenumbers_async import AsyncClient
-from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, run_emulator
-
-from ._helpers import fast_policy
+from phonenumbers_async.emulator import EmulatorInfo, run_emulator
 
 SEED = 4242
 
@@ -24,13 +21,6 @@ async def emu() -> AsyncIterator[EmulatorInfo]:
 
 
 @pytest.fixture
-async def control(emu: EmulatorInfo) -> AsyncIterator[EmulatorControl]:
-    """The emulator's control API (faults, ledger, stats)."""
-    async with EmulatorControl(emu.root_url) as instance:
-        yield instance
-
-
-@pytest.fixture
 async def client(emu: EmulatorInfo) -> AsyncIterator[AsyncClient]:
     """The master's client of ``emu`` with short real backoffs and 8 retries."""
     async with AsyncClient(
@@ -40,10 +30,5 @@ async def client(emu: EmulatorInfo) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture(autouse=True)
-def no_asyncio_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail a test that leaves an unclosed session, a pending task or a lost exception behind."""
-    caplog.set_level(logging.ERROR, logger="asyncio")
-    yield
-    gc.collect()
-    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
-    assert problems == []
+def asyncio_errors_fail_every_test(no_asyncio_errors: None) -> None:
+    """Every test here runs under ``no_asyncio_errors`` (tests/conftest.py)."""

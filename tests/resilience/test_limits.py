@@ -14,7 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import AUTH_ID, AUTH_TOKEN
+from support.server import Loopback, serve
+from support.wire import AUTH_ID, AUTH_TOKEN
 
 from phonenumbers_async import (
     AsyncClient,
@@ -25,8 +26,6 @@ from phonenumbers_async import (
     ResponseTooLarge,
     RetryPolicy,
 )
-
-from ._helpers import Loopback, serve
 
 E164 = "+919876543210"
 MB = 1024 * 1024

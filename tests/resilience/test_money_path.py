@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest import AUTH_ID, AUTH_TOKEN, load_sample
+from support.samples import load_sample
+from support.server import Loopback, serve
+from support.wire import AUTH_ID, AUTH_TOKEN, fast_policy
 
 from phonenumbers_async import (
     AsyncClient,
@@ -27,8 +29,6 @@ from phonenumbers_async import (
     Response,
 )
 from phonenumbers_async._transport import HTTPRequest
-
-from ._helpers import Loopback, fast_policy, serve
 
 PER_PAGE_MAX = 100
 

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from support.server import Proxy, proxied, wait_for
+from support.transport import HookedTransport
+from support.wire import fast_policy
 
 from phonenumbers_async import AsyncClient, PhoneNumber
 from phonenumbers_async._transport import AiohttpTransport
@@ -22,8 +25,6 @@ from phonenumbers_async.errors import (
     ServerError,
     TransportError,
 )
-
-from ._helpers import HookedTransport, Proxy, fast_policy, proxied, wait_for
 
 PURCHASE = "POST /api/v1/account/{auth_id}/numbers/purchase-from-inventory"
 INVENTORY = "GET /api/v1/account/{auth_id}/inventory/numbers"

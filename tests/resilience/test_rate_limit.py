@@ -7,12 +7,11 @@ import logging
 
 import pytest
 from aiohttp import web
-from conftest import AUTH_ID, AUTH_TOKEN
+from support.server import EMPTY_PAGE, Loopback, answer, serve
+from support.wire import AUTH_ID, AUTH_TOKEN
 
 from phonenumbers_async import AsyncClient
 from phonenumbers_async._ratelimit import RateLimiter
-
-from ._helpers import EMPTY_PAGE, Loopback, answer, serve
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import logging
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, sample_bytes
+from support.samples import sample_bytes
+from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL
 
 from phonenumbers_async import AsyncClient, ConfigurationError, PhoneNumbersError, errors
 

@@ -135,7 +135,7 @@ def _same(first: Any, second: Any) -> bool:
     if isinstance(first, Decimal):
         return str(first) == str(second)
     if isinstance(first, datetime):
-        return first == second and first.utcoffset() == second.utcoffset()
+        return bool(first == second and first.utcoffset() == second.utcoffset())
     if attrs.has(type(first)):
         return all(
             _same(getattr(first, field.name), getattr(second, field.name))

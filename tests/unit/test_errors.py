@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, BASE_URL, sample_bytes, sent
 from multidict import CIMultiDict
+from support.samples import sample_bytes
+from support.wire import AUTH_ID, BASE_URL, sent
 
 from phonenumbers_async import AsyncClient, errors
 from phonenumbers_async._sansio import Response, error_from_response

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import sample_bytes
+from support.samples import sample_bytes
 
 from phonenumbers_async import NumberStatus, PhoneNumber
 from phonenumbers_async import _sansio as sansio
@@ -65,7 +65,8 @@ FULL_ITEM: dict[str, Any] = {
     "next_billing_date": "2026-04-25T06:58:38.000001Z",
 }
 
-TAKEN_VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
+# Each changes the item in place; what the lambda returns is ignored.
+TAKEN_VARIANTS: dict[str, Callable[[dict[str, Any]], object]] = {
     "every field": lambda item: None,
     "the auth_id owner key": lambda item: item.update(auth_id=item.pop("account_id")),
     "both owner keys": lambda item: item.update(auth_id="SA_OTHER"),

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, BASE_URL, load_sample, sample_bytes, sent
+from support.samples import load_sample, sample_bytes
+from support.wire import AUTH_ID, BASE_URL, quote_e164, sent
 
 from phonenumbers_async import AsyncClient, NumberStatus
 from phonenumbers_async.errors import UnexpectedResponse
@@ -89,7 +90,7 @@ async def test_contains_searches_inventory_for_the_exact_number(
     # What a server applying the filter answers: the recorded items that contain the number.
     matching = [item for item in recorded["items"] if e164[1:] in item["e164"]]
     mock_api.get(
-        f"{INVENTORY}?search={e164.replace('+', '%2B')}&page=1&per_page=100&limit=100&offset=0",
+        f"{INVENTORY}?search={quote_e164(e164)}&page=1&per_page=100&limit=100&offset=0",
         payload={**recorded, "items": matching, "total": len(matching)},
     )
 

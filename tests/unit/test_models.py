@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import cattrs
 import pytest
-from conftest import load_sample
+from support.samples import load_sample
 
 from phonenumbers_async import (
     Capabilities,

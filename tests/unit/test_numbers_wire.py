@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, Sent, load_sample, sample_bytes, sent
+from support.samples import load_sample, sample_bytes
+from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL, Sent, quote_e164, sent
 
 from phonenumbers_async import (
     AsyncClient,
@@ -178,7 +179,7 @@ async def test_find_returns_the_owned_number_or_none(
     own = dict(recorded["items"][0], account_id=AUTH_ID)
     for e164, items in ((own["e164"], [own]), ("+14155550000", [])):
         mock_api.get(
-            f"{NUMBERS}?search={e164.replace('+', '%2B')}&include_subaccounts=false"
+            f"{NUMBERS}?search={quote_e164(e164)}&include_subaccounts=false"
             "&page=1&per_page=100&limit=100&offset=0",
             payload={"items": items, "page": 1, "per_page": 100, "total": len(items)},
         )

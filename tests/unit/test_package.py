@@ -19,4 +19,4 @@ def test_every_public_name_loads_from_its_home() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     """A misspelt name fails the usual way."""
     with pytest.raises(AttributeError, match="AsyncClinet"):
-        phonenumbers_async.AsyncClinet  # type: ignore[attr-defined]  # noqa: B018
+        phonenumbers_async.AsyncClinet  # noqa: B018

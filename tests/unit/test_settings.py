@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL
+from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL
 
 from phonenumbers_async import (
     AsyncClient,

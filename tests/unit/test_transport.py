@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_ID, AUTH_TOKEN, BASE_URL, sent
+from support.wire import AUTH_ID, AUTH_TOKEN, BASE_URL, sent
 
 from phonenumbers_async import (
     AsyncClient,

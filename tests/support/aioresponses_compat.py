@@ -29,4 +29,6 @@ class _CompatClientResponse(ClientResponse):
 def install() -> None:
     """Patch aioresponses only when this aiohttp needs it."""
     if "stream_writer" in inspect.signature(ClientResponse.__init__).parameters:
-        aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[misc]
+        # aioresponses.core imports aiohttp's class without re-exporting it: assigning the
+        # module attribute is the point of the shim.
+        aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[attr-defined]
