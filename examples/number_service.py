@@ -30,7 +30,6 @@ from phonenumbers_async import (
     NotFound,
     NumberTaken,
     OutcomeUnknown,
-    PhoneNumber,
     PhoneNumbersError,
     RateLimited,
     TransportError,
@@ -40,20 +39,6 @@ from phonenumbers_async import (
 CLIENT = web.AppKey("client", AsyncClient)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def number_json(number: PhoneNumber) -> dict[str, Any]:
-    """The fields this service shows; money as strings, so no digit is lost."""
-    return {
-        "e164": number.e164,
-        "status": None if number.status is None else number.status.value,
-        "account_id": number.account_id,
-        "country": number.country,
-        "region": number.region,
-        "setup_fee": None if number.setup_fee is None else str(number.setup_fee),
-        "monthly_fee": None if number.monthly_fee is None else str(number.monthly_fee),
-        "trunk_group_id": number.trunk_group_id,
-    }
 
 
 def error_answer(status: int, exc: Exception, **extra: Any) -> web.Response:
@@ -106,7 +91,7 @@ async def list_numbers(request: web.Request) -> web.Response:
         page=int_query(request, "page", 1), per_page=int_query(request, "per_page", 25)
     )
     return web.json_response(
-        {"total": page.total, "items": [number_json(number) for number in page.items]}
+        {"total": page.total, "items": [number.to_dict() for number in page.items]}
     )
 
 
@@ -118,7 +103,7 @@ async def list_inventory(request: web.Request) -> web.Response:
         per_page=int_query(request, "per_page", 25),
     )
     return web.json_response(
-        {"total": page.total, "items": [number_json(number) for number in page.items]}
+        {"total": page.total, "items": [number.to_dict() for number in page.items]}
     )
 
 
@@ -131,19 +116,12 @@ async def purchase(request: web.Request) -> web.Response:
     if not isinstance(e164, str):
         raise web.HTTPBadRequest(text='the body must be JSON: {"e164": "+…"}')
     number = await request.app[CLIENT].numbers.purchase(e164)
-    return web.json_response(number_json(number), status=201)
+    return web.json_response(number.to_dict(), status=201)
 
 
 async def release(request: web.Request) -> web.Response:
     released = await request.app[CLIENT].numbers.release(request.match_info["e164"])
-    cooldown = released.cooldown_ends_at
-    return web.json_response(
-        {
-            "status": released.status.value,
-            "cooldown_ends_at": None if cooldown is None else cooldown.isoformat(),
-            "cancellable": released.cancellable,
-        }
-    )
+    return web.json_response(released.to_dict())
 
 
 async def shared_client(app: web.Application) -> AsyncIterator[None]:
