@@ -42,9 +42,9 @@ __all__ = ["numbers_provision", "read_plan", "write_plan"]
 PLAN_MARK = "# phonenumbers-async provision plan: "
 PLAN_FIELDS = ("e164", "setup_fee", "monthly_fee", "currency")
 
-PROVISION_HELP = """\\b
+PROVISION_HELP = """\b
 Example: 5 Mumbai voice numbers for a sub-account, routed to a trunk:
-  numbers provision --country IN --region Mumbai --capability voice --count 5 \\\\
+  numbers provision --country IN --region Mumbai --capability voice --count 5 \\
       --subaccount SA_... --trunk 0b6f...
 The plan (numbers, cost, balance) is printed first; --plan-out FILE writes it
 and stops, --plan FILE applies a written plan later. Each number is bought,
