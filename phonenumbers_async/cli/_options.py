@@ -336,6 +336,44 @@ def scratch_directory() -> Path:
     return Path(scratch.name)
 
 
+def file_job_options(source_help: str, operation: str) -> Callable[[F], F]:
+    """``--from FILE`` and the options of the job it starts (a command that also acts on one)."""
+
+    def decorate(function: F) -> F:
+        for decorator in (
+            click.option(
+                "--journal",
+                "journal_path",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Journal that makes a rerun resume "
+                f"(with --from; default FILE.{operation}-journal.jsonl).",
+            ),
+            click.option(
+                "--results",
+                "results_path",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Results CSV (with --from).",
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(1, 100),
+                default=8,
+                show_default=True,
+                help="Numbers handled at once (with --from).",
+            ),
+            click.option(
+                "--from",
+                "source",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help=source_help,
+            ),
+        ):
+            function = decorator(function)
+        return function
+
+    return decorate
+
+
 def bulk_options(function: F) -> F:
     function = click.option(
         "--journal",

@@ -51,6 +51,7 @@ from phonenumbers_async.cli._options import (
     E164,
     bulk_options,
     check_paging,
+    file_job_options,
     paging_options,
     scratch_directory,
     show,
@@ -407,24 +408,9 @@ def numbers_cancel_release(settings: Settings, e164: str) -> int:
 @click.argument("e164", type=E164, required=False, metavar="E164")
 @click.option("--trunk", "trunk_group_id", metavar="UUID", help="The SIP trunk group to route to.")
 @click.option("--application", "application_id", metavar="ID", help="The application to attach.")
-@click.option(
-    "--from",
-    "source",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV with columns e164,trunk_group_id or e164,application_id: route each number.",
+@file_job_options(
+    "CSV with columns e164,trunk_group_id or e164,application_id: route each number.", "route"
 )
-@click.option(
-    "--concurrency", type=click.IntRange(1, 100), default=8, show_default=True,
-    help="Numbers handled at once (with --from).",
-)  # fmt: skip
-@click.option(
-    "--results", "results_path", type=click.Path(path_type=Path, dir_okay=False),
-    help="Results CSV (with --from).",
-)  # fmt: skip
-@click.option(
-    "--journal", "journal_path", type=click.Path(path_type=Path, dir_okay=False),
-    help="Journal that makes a rerun resume (with --from; default FILE.route-journal.jsonl).",
-)  # fmt: skip
 @click.pass_obj
 def numbers_route(
     settings: Settings,

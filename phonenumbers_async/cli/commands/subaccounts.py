@@ -33,6 +33,7 @@ from phonenumbers_async.cli._options import (
     E164,
     SUB_ACCOUNT_ID,
     check_paging,
+    file_job_options,
     paging_options,
     show_listing,
 )
@@ -87,24 +88,9 @@ def subaccounts_list(
 @subaccounts.command("assign", epilog=EXIT_CODES_HELP)
 @click.argument("e164", type=E164, required=False, metavar="E164")
 @click.argument("sub_account", metavar="SA_…", type=SUB_ACCOUNT_ID, required=False)
-@click.option(
-    "--from",
-    "source",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV with columns e164,sub_account_id: hand each number to its sub-account.",
+@file_job_options(
+    "CSV with columns e164,sub_account_id: hand each number to its sub-account.", "assign"
 )
-@click.option(
-    "--concurrency", type=click.IntRange(1, 100), default=8, show_default=True,
-    help="Numbers handled at once (with --from).",
-)  # fmt: skip
-@click.option(
-    "--results", "results_path", type=click.Path(path_type=Path, dir_okay=False),
-    help="Results CSV (with --from).",
-)  # fmt: skip
-@click.option(
-    "--journal", "journal_path", type=click.Path(path_type=Path, dir_okay=False),
-    help="Journal that makes a rerun resume (with --from; default FILE.assign-journal.jsonl).",
-)  # fmt: skip
 @click.pass_obj
 def subaccounts_assign(
     settings: Settings,
