@@ -35,17 +35,6 @@ PROG = "phonenumbers-async"
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-JOURNAL_HELP = """\b
-Resuming: every number is recorded in a journal (JSON Lines, appended and
-fsynced): "started" before its request is sent, its outcome after. Rerun the
-same command after an interruption: numbers already done are skipped, and a
-number whose request was in flight is first checked against the account, so
-nothing is bought (or released) twice. The default journal is found again
-on a rerun: FILE.<operation>-journal.jsonl next to the --from FILE, or
-<operation>-journal-<hash of the numbers>.jsonl in the current directory for
-numbers given as arguments. Delete it (or pass another --journal) to start
-over."""
-
 
 def settings_of(ctx: click.Context) -> Settings:
     return ctx.ensure_object(Settings)
