@@ -32,7 +32,7 @@ from phonenumbers_async.cli import _bulk
 from phonenumbers_async.cli._common import EXIT_FAILURE, EXIT_PARTIAL, EXIT_USAGE, CliError
 from phonenumbers_async.cli._input import read_numbers_file
 from phonenumbers_async.cli._output import Output, output_schema
-from phonenumbers_async.cli.commands.provision import write_plan
+from phonenumbers_async.cli.commands.provision import read_plan, write_plan
 
 HOSTILE = '=HYPERLINK("http://evil")\x1b]0;PWNED\x07\x1b[2J'
 
@@ -89,6 +89,26 @@ def test_plan_file_neutralises_the_servers_text(tmp_path: Path) -> None:
     row = next(csv.DictReader(io.StringIO(text.partition("\n")[2])))
     assert row["e164"] == "+14155550100"
     assert row["currency"] == "'=1+1"
+
+
+def test_a_neutralised_plan_reads_back_unchanged(tmp_path: Path) -> None:
+    """Neutralising the plan's cells leaves real values alone: a plan of E.164 numbers,
+    amounts (negative too) and currency codes reads back as it was written."""
+    lines = (
+        PlanLine(
+            e164="+14155550100",
+            setup_fee=Decimal("-1.10"),
+            monthly_fee=Decimal("2"),
+            currency="USD",
+        ),
+        PlanLine(e164="+919876543210", setup_fee=None, monthly_fee=Decimal("0.5"), currency="INR"),
+    )
+    order = ProvisionOrder(count=2, country="US")
+    path = tmp_path / "plan.csv"
+    write_plan(path, PurchasePlan(lines=lines, currency="USD", available_balance=None, order=order))
+    read_order, read_lines = read_plan(path)
+    assert read_order == order
+    assert tuple(read_lines) == lines
 
 
 def test_progress_bar_strips_escape_sequences() -> None:
