@@ -32,6 +32,7 @@ __all__ = [
     "AUTH_HEADERS",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "RESERVED_HEADERS",
     "CallOptions",
     "ClientConfig",
     "ClientOptions",
@@ -45,8 +46,23 @@ ENV_AUTH_TOKEN = "VOBIZ_AUTH_TOKEN"
 ENV_BASE_URL = "VOBIZ_BASE_URL"
 #: The largest response body read by default: a page of 100 numbers is about 100 KB.
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
-#: Headers the client sets itself; ``extra_headers`` may not replace them.
+#: The authentication headers; ``extra_headers`` may not set them.
 AUTH_HEADERS = frozenset({"x-auth-id", "x-auth-token", "authorization"})
+#: Headers ``extra_headers`` may not set either (any case): those the client sets itself,
+#: and those that frame the message, which the HTTP library owns.
+RESERVED_HEADERS = frozenset(
+    {
+        "accept",
+        "user-agent",
+        "content-type",
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "te",
+        "upgrade",
+    }
+)
 
 # Anything a header value cannot carry safely: control characters (CR and LF
 # would split the header), DEL, and what latin-1 cannot encode.
@@ -122,8 +138,13 @@ class ClientOptions(TypedDict, total=False):
       cannot cross), or ``transport``, anything with the ``Transport`` methods
       (``MockTransport`` for one), closed with the client.
     * ``allow_http`` lets plain http reach a host that is not loopback (False).
-    * ``extra_headers`` and ``extra_query`` are added to every request (never
-      replacing the authentication headers: setting one is a ConfigurationError).
+    * ``extra_headers`` and ``extra_query`` are added to every request. A header
+      the client sets itself (authentication, ``Accept``, ``User-Agent``,
+      ``Content-Type``) or one that frames the message (``Host``,
+      ``Content-Length``, ``Transfer-Encoding``, ``Connection``, ``TE``,
+      ``Upgrade``), in any case, is a ConfigurationError; so is a query
+      parameter a call sets itself (``page``, ``per_page``, ``search``…), when
+      that call is made.
     """
 
     base_url: str | None
@@ -232,14 +253,25 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _extra_headers(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    seen: set[str] = set()
     for name, text in value:
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
             raise _fail(f"extra_headers: {name!r} is not a valid header name")
-        if name.lower() in AUTH_HEADERS:
+        lowered = name.lower()
+        if lowered in AUTH_HEADERS:
             raise _fail(
                 f"extra_headers may not set {name!r}: the client's credentials decide "
                 "authentication (pass auth_id and auth_token instead)"
             )
+        if lowered in RESERVED_HEADERS:
+            raise _fail(
+                f"extra_headers may not set {name!r}: the client sets it itself (or the HTTP "
+                "library does, from the request)"
+            )
+        if lowered in seen:
+            # Header names have no case: two spellings would send the header twice.
+            raise _fail(f"extra_headers: {name!r} is given twice (header names have no case)")
+        seen.add(lowered)
         if not isinstance(text, str) or _HEADER_UNSAFE.search(text):
             raise _fail(
                 f"extra_headers: the value of {name!r} must be text without control characters"

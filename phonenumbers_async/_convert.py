@@ -24,6 +24,7 @@ from ._models import (
     EMPTY_EXTRA,
     Balance,
     Capabilities,
+    CreatedSubAccount,
     ExtraFields,
     HealthSnapshot,
     HealthSummary,
@@ -463,15 +464,21 @@ def make_converter(*, json_safe: bool = False) -> cattrs.Converter:
     _register_exact(conv, Mapping[str, Any], _mapping)
     _register_exact(conv, tuple[str, ...], _to_tuple)
     _register_with_extra(conv, Capabilities)
-    # Capabilities take few shapes: one shared object per shape.
+    # Capabilities take few shapes: one shared object per shape. The values' types are in
+    # the key: 1 == 1.0 == True, but only True is a capability and each is its own extra.
     conv.register_structure_hook(
         Capabilities,
-        _Memoized(conv.get_structure_hook(Capabilities), "(*value, *value.values())", limit=256),
+        _Memoized(
+            conv.get_structure_hook(Capabilities),
+            "(*value, *value.values(), *[item.__class__ for item in value.values()])",
+            limit=256,
+        ),
     )
     _register_hot_path(
         conv, PhoneNumber, aliases={"auth_id": "account_id"}, empty_means_none=("account_id",)
     )
     _register_with_extra(conv, SubAccount)
+    _register_with_extra(conv, CreatedSubAccount)
     conv.register_structure_hook(float, _to_float)
     _register_exact(conv, float | None, _or_none(_to_float))
     for model in (Release, ReleaseCancellation, HealthSummary, HealthSnapshot, Balance):

@@ -100,23 +100,40 @@ class Request:
         user_agent: str,
         extra: Sequence[tuple[str, str]] = (),
     ) -> dict[str, str]:
-        """Every header of the request; ``extra`` ones first, so they never replace these."""
-        headers = dict(extra)
-        headers.update(
-            {
-                "X-Auth-ID": auth_id,
-                "X-Auth-Token": auth_token,
-                "Accept": "application/json",
-                "User-Agent": user_agent,
-            }
-        )
+        """Every header of the request; an ``extra`` one never replaces or repeats these.
+
+        Header names have no case: an extra ``accept`` is dropped for the client's
+        ``Accept`` (the client's settings refuse such extras before this).
+        """
+        own = {
+            "X-Auth-ID": auth_id,
+            "X-Auth-Token": auth_token,
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
         if self.body is not None:
-            headers["Content-Type"] = "application/json"
+            own["Content-Type"] = "application/json"
+        taken = {name.lower() for name in own}
+        headers = {name: value for name, value in extra if name.lower() not in taken}
+        headers.update(own)
         return headers
 
     def with_params(self, extra: Sequence[tuple[str, str]]) -> Request:
-        """This request with ``extra`` query parameters after its own."""
-        return attrs.evolve(self, params=self.params + tuple(extra)) if extra else self
+        """This request with ``extra`` query parameters after its own.
+
+        An extra parameter this request sets itself (``page``, ``per_page``,
+        ``search``…) would be sent twice, with two meanings: ConfigurationError.
+        """
+        if not extra:
+            return self
+        own = {name for name, _ in self.params}
+        clash = sorted({name for name, _ in extra if name in own})
+        if clash:
+            raise errors.ConfigurationError(
+                f"extra_query may not set {', '.join(map(repr, clash))} on this call: the call "
+                "sets it itself (pass it as the call's argument instead)"
+            )
+        return attrs.evolve(self, params=self.params + tuple(extra))
 
 
 @attrs.frozen

@@ -55,8 +55,13 @@ def check_e164(number: object) -> str:
 
 
 # What people and spreadsheets put between digits: removing it never changes
-# the number. Anything else (a letter, a slash, "ext") is left for the check to refuse.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015.()]+")
+# the number. Anything else (a letter, a slash, "ext", a control character that
+# Unicode counts as space, such as \x1c-\x1f, \x85 or \u2028) is left for the check
+# to refuse. Blanks: space, tab, no-break space, narrow no-break space, figure space.
+_BLANKS = " \t\u00a0\u202f\u2007"
+_SEPARATORS = re.compile(r"[ \t\u00a0\u202f\u2007\-\u2010-\u2015.()]+")
+# Around the number: blanks, and the line end of a line read from a file.
+_AROUND = _BLANKS + "\r\n"
 _SEPARATOR_NAMES = {
     " ": "spaces",
     "-": "dashes",
@@ -77,7 +82,7 @@ def normalize_e164(text: object) -> tuple[str, str | None]:
         raise ValidationError(
             f"{text!r} is not an E.164 number: expected text such as '+919876543210'"
         )
-    stripped = text.strip()
+    stripped = text.strip(_AROUND)
     compact = _SEPARATORS.sub("", stripped)
     if _E164.fullmatch(compact):
         if compact == stripped:

@@ -27,7 +27,7 @@ from ._common import (
 )
 from ._context import Settings, run_async
 from ._options import CONTEXT, PROG, add_global_options
-from ._output import FORMATS, Output
+from ._output import Output, format_in
 from .commands.account import account
 from .commands.inventory import inventory
 from .commands.numbers import numbers
@@ -126,24 +126,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         settings.stop_logging()
 
 
-def _format_in(args: list[str]) -> str | None:
-    """The last valid ``--format`` value in ``args`` (None without one)."""
-    found = None
-    for index, arg in enumerate(args):
-        if arg == "--":
-            break
-        value = arg.removeprefix("--format=") if arg.startswith("--format=") else None
-        if arg == "--format" and index + 1 < len(args):
-            value = args[index + 1]
-        if value in FORMATS:
-            found = value
-    return found
-
-
 def _run(settings: Settings, args: list[str]) -> int:
     # A usage error can stop parsing before --format is read: look for it first,
     # so that a script asking for JSON gets its error as JSON too.
-    requested = _format_in(args)
+    requested = format_in(args)
 
     def fail(message: str, exit_code: int, code: str, request_id: str | None = None) -> int:
         out = Output(requested or settings.output_format, quiet=settings.quiet)

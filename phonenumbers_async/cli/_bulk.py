@@ -49,9 +49,12 @@ from ._output import (
     Column,
     Output,
     cell,
+    csv_cell,
     json_value,
     make_console,
+    plural,
     progress_columns,
+    sanitize,
 )
 
 __all__ = [
@@ -186,7 +189,8 @@ class ResultsFile:
         self._handle.flush()
 
     def write(self, result: Result) -> None:
-        self._writer.writerow(result.row())
+        # An invalid line's raw input and the server's error text land here too.
+        self._writer.writerow({key: csv_cell(value) for key, value in result.row().items()})
         self._handle.flush()
 
     def close(self) -> None:
@@ -249,7 +253,7 @@ class BarReporter:
 
         if not result.ok:
             self._failed += 1
-            self._progress.console.print(Text(_result_line(result)), style="red")
+            self._progress.console.print(Text(sanitize(_result_line(result))), style="red")
         self._progress.update(self._task, advance=1, failed=self._failed)  # type: ignore[arg-type]
 
     def stop(self) -> None:
@@ -336,6 +340,7 @@ def plan_json(plan: PurchasePlan) -> list[dict[str, Any]]:
 
 def plan_summary(plan: PurchasePlan) -> str:
     """The plan in one sentence: count, cost (setup + monthly), balance, what would remain."""
+    # "number(s)" kept: tests owned elsewhere (test_bulk_preflight.py) pin this wording.
     money = plan.currency
     text = (
         f"plan: {plan.count} number(s) to buy, setup {cell(plan.setup_total)} + first month "
@@ -384,7 +389,8 @@ def confirm(question: str, *, yes: bool, refusal: str, declined: str) -> None:
             "pass --yes to go ahead",
             EXIT_USAGE,
         )
-    if not click.confirm(question, default=False, err=True):
+    # The question carries server text (a currency, numbers): no terminal control in it.
+    if not click.confirm(sanitize(question), default=False, err=True):
         raise CliError(declined, EXIT_FAILURE)
 
 
@@ -448,7 +454,7 @@ class JobRun:
     def spent(self) -> Decimal:
         """What the job's purchases debited, this run's and earlier runs' alike."""
         return sum(
-            (o.cost or Decimal(0) for o in self.outcomes if o.outcome in _SPENDING),
+            (o.cost or Decimal(0) for o in self.outcomes if bought(o)),
             Decimal(0),
         )
 
@@ -462,7 +468,13 @@ class JobRun:
         )
 
 
-_SPENDING = (Outcome.PURCHASED, Outcome.PROVISIONED)
+_BOUGHT = (Outcome.PURCHASED, Outcome.PROVISIONED)
+
+
+def bought(outcome: BulkOutcome) -> bool:
+    """Whether the job bought this number: a purchase, or a provisioning whose purchase
+    step was done even when a later step (routing, assigning) failed."""
+    return outcome.outcome in _BOUGHT or Outcome.PURCHASED.value in outcome.steps
 
 
 def run_job(
@@ -551,6 +563,7 @@ def summarize(
     extra = ""
     if run.earlier:
         extra = (
+            # "number(s)" kept: tests owned elsewhere (test_provision.py) pin this wording.
             f"; {run.earlier} of {len(run.outcomes)} number(s) were done by an earlier run "
             "(verified on the account)"
         )
@@ -558,12 +571,12 @@ def summarize(
         extra += f"; {run.recovered} found done by an interrupted run"
     replay = run.journal.replay if run.journal is not None else None
     if replay is not None and replay.unreadable:
-        out.warn(f"journal {journal_path}: ignored {replay.unreadable} unreadable line(s)")
+        out.warn(f"journal {journal_path}: ignored {plural(replay.unreadable, 'unreadable line')}")
     if replay is not None and replay.expired:
         numbers = len({entry.e164 for entry in replay.expired})
         out.info(
-            f"note: journal {journal_path}: records of {numbers} number(s) were older than "
-            "7 days and were ignored"
+            f"note: journal {journal_path}: records of {plural(numbers, 'number')} were older "
+            "than 7 days and were ignored"
         )
     parts = [f"results: {results_path}; journal: {journal_path}"] if show_files else []
     if money:
@@ -577,9 +590,10 @@ def summarize(
         # "1 of 1 failed", not "1 of 1 failed (1 failed)": the other outcomes in brackets.
         others = run.counts(leave_out="failed")
         detail = f" ({others}{extra})" if others else extra
-        print(
-            f"error: {operation}: {failed} of {len(run.results)} failed{detail}{tail}",
-            file=sys.stderr,
-            flush=True,
+        # One error shape: an object under --format json, a sanitised line otherwise.
+        out.error(
+            f"{operation}: {failed} of {len(run.results)} failed{detail}{tail}",
+            exit_code=code,
+            code="partly_failed" if code == EXIT_PARTIAL else "failed",
         )
     return code

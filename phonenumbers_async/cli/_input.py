@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,7 +118,7 @@ def read_numbers_file(
     is a usage error. Blank lines and lines starting with ``#`` are skipped.
     Returns the numbers (de-duplicated, in file order), the bad lines, and notes.
     """
-    rows = list(_rows(_read_text(path)))
+    rows = list(_rows(path, _read_text(path)))
     reading = _Reading()
     if not any(len(cells) > 1 for _, cells in rows) and not extra_columns:
         # One value a line: a plain list (perhaps under a header such as "Number").
@@ -153,7 +153,7 @@ def read_pairs_file(
     name, the (number, value) pairs, the bad lines (a row without a value is
     one) and the notes.
     """
-    header, _ = _split_header(path, list(_rows(_read_text(path))))
+    header, _ = _split_header(path, list(_rows(path, _read_text(path))))
     names = {name.strip().lower() for name in header}
     found = [name for name in value_columns if name in names]
     if len(found) != 1:
@@ -187,11 +187,21 @@ def _read_text(path: Path) -> str:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
 
 
-def _rows(text: str) -> Iterable[tuple[int, list[str]]]:
-    """Each non-blank, non-comment CSV record with the line it starts on."""
+def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank, non-comment CSV record with the line it starts on.
+
+    A record the csv module cannot read (a field over its size limit, a NUL
+    byte…) is a usage error naming the file and the line.
+    """
     reader = csv.reader(io.StringIO(text))
     line = 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CliError(f"{path}, line {reader.line_num}: {exc}", EXIT_USAGE) from None
         start, line = line, reader.line_num + 1
         if not any(value.strip() for value in cells) or cells[0].lstrip().startswith("#"):
             continue

@@ -38,6 +38,7 @@ __all__ = [
     "Output",
     "RowStream",
     "csv_cell",
+    "format_in",
     "json_value",
     "make_console",
     "number_json",
@@ -77,6 +78,21 @@ def output_schema() -> dict[str, Any]:
     text = files("phonenumbers_async.cli").joinpath("output.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def format_in(args: Sequence[str]) -> str | None:
+    """The last valid ``--format`` value in ``args`` (None without one): read before
+    parsing, so that an error that stops parsing still comes in the format asked for."""
+    found = None
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = arg.removeprefix("--format=") if arg.startswith("--format=") else None
+        if arg == "--format" and index + 1 < len(args):
+            value = args[index + 1]
+        if value in FORMATS:
+            found = value
+    return found
 
 
 def sanitize(text: str) -> str:

@@ -3,6 +3,7 @@ traceback."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,38 @@ def test_unwritable_results_file_stops_before_any_purchase(
     assert plan.startswith("plan: 1 number(s) to buy")
     assert line.startswith(f"error: cannot write results file {tmp_path / 'no' / 'r.csv'}")
     assert emu.ledger() == []
+
+
+@pytest.mark.parametrize("module", ["rich", "phonenumbers_async.cli._app"])
+@pytest.mark.parametrize("json_format", [False, True])
+def test_ctrl_c_while_starting_up_exits_130_without_a_traceback(
+    tmp_path: Path, module: str, json_format: bool
+) -> None:
+    """Ctrl-C during the imports before the command runs is reported like any other
+    interruption: "error: interrupted" (the JSON error object with --format json), exit
+    130, no traceback."""
+    args = ["--format", "json", "inventory", "list"] if json_format else ["inventory", "list"]
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from phonenumbers_async.cli import main\n"
+        f"raise SystemExit(main({args!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr
+    if json_format:
+        assert json.loads(result.stderr) == {
+            "code": "interrupted",
+            "message": "interrupted",
+            "request_id": None,
+            "exit_code": 130,
+        }
+    else:
+        assert result.stderr == "error: interrupted\n"

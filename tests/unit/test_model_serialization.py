@@ -224,3 +224,29 @@ def test_a_page_of_bad_data_raises_a_validation_error(data: Any) -> None:
     """Page.from_dict refuses what is not a page with a typed error."""
     with pytest.raises(ValidationError, match="Page"):
         Page.from_dict(data, PhoneNumber)
+
+
+def test_capabilities_of_equal_values_of_other_types_are_not_shared() -> None:
+    """The capabilities cache tells 1, 1.0 and True apart: each object keeps its own
+    extra value's type, and a non-bool capability is refused even once True was cached."""
+    first = PhoneNumber.from_dict({"e164": "+1", "capabilities": {"voice": True, "rcs15": True}})
+    second = PhoneNumber.from_dict({"e164": "+1", "capabilities": {"voice": True, "rcs15": 1}})
+    third = PhoneNumber.from_dict({"e164": "+1", "capabilities": {"voice": True, "rcs15": 1.0}})
+    extras = [number.to_dict()["capabilities"]["rcs15"] for number in (first, second, third)]
+    assert [type(value) for value in extras] == [bool, int, float]
+    PhoneNumber.from_dict({"e164": "+1", "capabilities": {"fax": True, "tag15": "x"}})
+    with pytest.raises(ValidationError):
+        PhoneNumber.from_dict({"e164": "+1", "capabilities": {"fax": 1, "tag15": "x"}})
+
+
+def test_created_subaccount_keeps_unknown_fields() -> None:
+    """CreatedSubAccount reads unknown keys into ``extra`` and writes them back at the top
+    level (no ``"extra"`` key), like every other model."""
+    data = {"sub_account": {"auth_id": "SA_A", "zz": 1}, "unknown": 5}
+    created = CreatedSubAccount.from_dict(data)
+    assert created.extra == {"unknown": 5}
+    out = created.to_dict()
+    assert out["unknown"] == 5
+    assert "extra" not in out
+    assert out["sub_account"]["zz"] == 1
+    assert CreatedSubAccount.from_dict(out) == created

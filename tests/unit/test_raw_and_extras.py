@@ -24,6 +24,7 @@ from phonenumbers_async import (
     Response,
     RetryPolicy,
 )
+from phonenumbers_async._sansio import Request
 
 BALANCE = {"currency": "INR", "balance": 10.5, "available_balance": 9.25}
 NUMBERS = {
@@ -185,3 +186,60 @@ def test_auth_headers_can_never_be_replaced(name: str, where: str) -> None:
     with pytest.raises(ConfigurationError, match="may not set"):
         builds[where]()
     assert requests == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "accept",
+        "ACCEPT",
+        "User-Agent",
+        "content-type",
+        "Host",
+        "Content-Length",
+        "transfer-encoding",
+        "Connection",
+        "TE",
+        "Upgrade",
+    ],
+)
+def test_headers_the_client_or_http_sets_are_refused(name: str) -> None:
+    """An extra header the client sets itself or that frames the message is refused in
+    any case (it would be sent twice, or replace the request's own framing)."""
+    transport, requests = _recording()
+    with pytest.raises(ConfigurationError, match="may not set"):
+        AsyncClient("MA_RAW1", "token", transport=transport, extra_headers={name: "x"})
+    assert requests == []
+
+
+def test_one_header_in_two_spellings_is_refused() -> None:
+    """Header names have no case: ``X-Trace`` and ``x-trace`` together are refused, not
+    sent as two headers."""
+    with pytest.raises(ConfigurationError, match="twice"):
+        AsyncClient("MA_RAW1", "token", extra_headers={"X-Trace": "a", "x-trace": "b"})
+
+
+def test_request_headers_merge_extras_without_case() -> None:
+    """The request's own headers win over an extra of any spelling: one Accept is sent."""
+    request = Request("POST", "/x", body=b"{}")
+    headers = request.headers("MA_RAW1", "t", "ua", (("accept", "text/html"), ("X-Trace", "1")))
+    assert [name for name in headers if name.lower() == "accept"] == ["Accept"]
+    assert headers["Accept"] == "application/json"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Trace"] == "1"
+
+
+@pytest.mark.parametrize("name", ["page", "per_page", "limit", "offset"])
+async def test_extra_query_naming_a_paging_parameter_is_refused(name: str) -> None:
+    """An extra query parameter that the call sets itself (here the paging of a listing)
+    is refused with ConfigurationError before a request is sent, not sent twice (which
+    made a listing loop on one page forever)."""
+    transport, requests = _recording()
+    async with AsyncClient("MA_RAW1", "token", transport=transport) as client:
+        copy = client.with_options(extra_query={name: "1"})
+        with pytest.raises(ConfigurationError, match=f"may not set '{name}'"):
+            await copy.numbers.list()
+        # A call that does not set it sends it.
+        await copy.account.balance()
+    assert len(requests) == 1
+    assert f"{name}=1" in requests[0].url

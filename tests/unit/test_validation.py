@@ -18,6 +18,7 @@ from phonenumbers_async._validation import (
     check_subaccount_id,
     encode_query,
     encode_segment,
+    normalize_e164,
 )
 
 BAD_E164 = [
@@ -228,3 +229,43 @@ async def test_iterators_check_their_arguments_when_called(
     with pytest.raises(ValidationError):
         make(client)
     _nothing_sent(mock_api)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+91\x1c9876543210",  # file separator: Unicode counts it as space
+        "+91\x1f98\x1e76\x1d543210",
+        "+91\x859876543210",  # next line (C1)
+        "+91\u20289876543210",  # line separator
+        "+91\u20299876543210",  # paragraph separator
+        "+91\x0b9876543210",  # vertical tab
+        "+91\x0c9876543210",  # form feed
+        "+91\n9876543210",  # a line break inside the number
+        "\x1c+919876543210",  # around it too
+    ],
+)
+def test_normalize_e164_refuses_control_characters(text: str) -> None:
+    """Control characters that ``\\s`` matches are not separators: a number holding one
+    is refused, not read with it silently removed."""
+    with pytest.raises(ValidationError):
+        normalize_e164(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+91 98765 43210",
+        "+91\t98765\t43210",
+        "+91\u00a098765\u00a043210",
+        "+91\u202f98765\u202f43210",
+        "+91\u200798765\u200743210",
+        "+91-98765\u2010432\u201510",
+        "+(91) 98765.43210",
+        "+919876543210\r\n",
+    ],
+)
+def test_normalize_e164_removes_the_listed_separators(text: str) -> None:
+    """Blanks (space, tab, no-break spaces, figure space), dashes, dots and parentheses
+    are removed, and a line end around the number is dropped."""
+    assert normalize_e164(text)[0] == "+919876543210"

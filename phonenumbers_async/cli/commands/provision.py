@@ -57,19 +57,22 @@ def write_plan(path: Path, plan: PurchasePlan) -> None:
     """The plan as a CSV, its order in the first (comment) line."""
     if plan.order is None:
         raise ValueError("only a provisioning plan has an order to write")
+    # Imported here to keep this change inside write_plan (the module's imports are shared).
+    from phonenumbers_async.cli._output import csv_cell
+
     buffer = io.StringIO()
     buffer.write(PLAN_MARK + json.dumps(dict(plan.order.parameters())) + "\n")
     writer = csv.DictWriter(buffer, fieldnames=PLAN_FIELDS, lineterminator="\n")
     writer.writeheader()
     for line in plan.to_buy:
-        writer.writerow(
-            {
-                "e164": line.e164,
-                "setup_fee": cell(line.setup_fee),
-                "monthly_fee": cell(line.monthly_fee),
-                "currency": line.currency or plan.currency,
-            }
-        )
+        # The number and the currency are the server's text: no formula, no control.
+        row = {
+            "e164": line.e164,
+            "setup_fee": cell(line.setup_fee),
+            "monthly_fee": cell(line.monthly_fee),
+            "currency": line.currency or plan.currency,
+        }
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     try:
         path.write_text(buffer.getvalue(), encoding="utf-8")
     except OSError as exc:
