@@ -126,7 +126,8 @@ def _decimal_to_json(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _decimal_to_text(value: Decimal) -> str:
+def money_text(value: Decimal) -> str:
+    """Money as JSON-safe text: fixed-point, with the exact digits (the models' ``to_dict``)."""
     # Fixed-point, every digit kept: Decimal("1.50") is "1.50", never "1.5" or 1.5.
     return format(value, "f")
 
@@ -166,7 +167,8 @@ def _to_datetime(value: Any, _: Any) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _datetime_to_json(value: datetime) -> str:
+def time_text(value: datetime) -> str:
+    """A time as ISO 8601 text, UTC as ``Z`` (the models' ``to_dict``)."""
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -455,9 +457,9 @@ def make_converter(*, json_safe: bool = False) -> cattrs.Converter:
     _register_exact(conv, datetime | None, _or_none(_to_datetime))
     _register_exact(conv, NumberStatus | None, _or_none(_to_status))
     conv.register_structure_hook(Decimal, _to_decimal)
-    conv.register_unstructure_hook(Decimal, _decimal_to_text if json_safe else _decimal_to_json)
+    conv.register_unstructure_hook(Decimal, money_text if json_safe else _decimal_to_json)
     conv.register_structure_hook(datetime, _to_datetime)
-    conv.register_unstructure_hook(datetime, _datetime_to_json)
+    conv.register_unstructure_hook(datetime, time_text)
     conv.register_structure_hook(NumberStatus, _to_status)
     conv.register_unstructure_hook(NumberStatus, lambda status: status.value)
     _register_exact(conv, Mapping[str, Any] | None, _or_none(_mapping))

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import attrs
 
 from phonenumbers_async import PhoneNumber, SubAccount
+from phonenumbers_async._convert import money_text, time_text
 
 from ._common import format_time
 
@@ -116,8 +117,8 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
 
 
 def json_time(value: datetime) -> str:
-    """ISO 8601 with every digit the server sent, UTC as ``Z``."""
-    return value.isoformat().replace("+00:00", "Z")
+    """ISO 8601 with every digit the server sent, UTC as ``Z``: the models' own rule."""
+    return time_text(value)
 
 
 def json_value(value: object) -> Any:
@@ -134,7 +135,7 @@ def json_value(value: object) -> Any:
     if isinstance(value, str):
         return value or None
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return money_text(value)
     if isinstance(value, datetime):
         return json_time(value)
     if isinstance(value, date):
@@ -230,7 +231,7 @@ def cell(value: object) -> str:
     if isinstance(value, datetime):
         return format_time(value)
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return money_text(value)
     return str(value)
 
 
