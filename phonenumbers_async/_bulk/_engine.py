@@ -96,22 +96,46 @@ def _now() -> datetime:
 
 @attrs.define
 class History:
-    """What earlier runs recorded about one number."""
+    """What earlier runs recorded about one number.
+
+    ``started_by`` is the run of the latest ``started`` entry of the job's own
+    action (a step's start, tagged with the step, is in ``step_started``);
+    ``open`` says no ``done`` or ``failed`` entry (other than an unknown
+    outcome) came after it. ``entries`` keeps the number's entries in order.
+    """
 
     started_by: str | None = None
     done: JournalEntry | None = None
     failed: JournalEntry | None = None
     steps: dict[str, JournalEntry] = attrs.field(factory=dict)
+    step_started: dict[str, str] = attrs.field(factory=dict)
     expired_at: datetime | None = None
+    open: bool = False
+    entries: list[JournalEntry] = attrs.field(factory=list)
 
     @property
     def unsettled(self) -> bool:
-        """Started by an earlier run that never recorded a clear end."""
-        if self.started_by is None:
-            return False
-        if self.done is not None:
-            return False
-        return self.failed is None or self.failed.outcome == Outcome.UNKNOWN.value
+        """Started by an earlier run that never recorded a clear end after that start."""
+        return self.started_by is not None and self.open
+
+    def add(self, entry: JournalEntry) -> None:
+        """Fold one more entry (in journal order) into the history."""
+        self.entries.append(entry)
+        if entry.event == "started":
+            if entry.outcome is not None:  # a step's start
+                self.step_started[entry.outcome] = entry.run_id
+                return
+            self.started_by = entry.run_id
+            self.failed = None
+            self.open = True
+        elif entry.event == "done":
+            self.done = entry
+            self.open = False
+        elif entry.event == "failed":
+            self.failed = entry
+            self.open = entry.outcome == Outcome.UNKNOWN.value
+        elif entry.event == "step" and entry.outcome is not None:
+            self.steps[entry.outcome] = entry
 
     def note_expired(self) -> str | None:
         if self.expired_at is None:
@@ -129,16 +153,7 @@ def _fold(
     for entry in expired:
         histories.setdefault(entry.e164, History()).expired_at = entry.at
     for entry in replay_entries:
-        history = histories.setdefault(entry.e164, History())
-        if entry.event == "started":
-            history.started_by = entry.run_id
-            history.failed = None
-        elif entry.event == "done":
-            history.done = entry
-        elif entry.event == "failed":
-            history.failed = entry
-        elif entry.event == "step" and entry.outcome is not None:
-            history.steps[entry.outcome] = entry
+        histories.setdefault(entry.e164, History()).add(entry)
     return histories
 
 
@@ -328,10 +343,20 @@ class BulkEngine:
 
     # -- journal -----------------------------------------------------------------
 
-    async def started(self, e164: str) -> None:
-        """Record, durably, that a request for ``e164`` is about to be sent."""
+    async def started(self, e164: str, step: Outcome | None = None) -> None:
+        """Record, durably, that a request for ``e164`` is about to be sent.
+
+        ``step`` tags the start of one step of a multi-step job (provisioning),
+        so that it is not taken for the start of the job's first action.
+        """
         await self._recorder.record(
-            JournalEntry(e164=e164, event="started", run_id=self.run_id, at=_now())
+            JournalEntry(
+                e164=e164,
+                event="started",
+                run_id=self.run_id,
+                at=_now(),
+                outcome=step.value if step is not None else None,
+            )
         )
 
     async def step(
