@@ -264,6 +264,10 @@ class BulkEngine:
         self._outcomes: asyncio.Queue[BulkOutcome | BaseException | None] = asyncio.Queue()
         self._deliveries: deque[tuple[BulkOutcome, asyncio.Future[None]]] = deque()
         self._snapshot: dict[str, PhoneNumber] | None = None
+        # Outcomes reported but not yet taken by the caller: a worker takes its next
+        # number only while fewer than ``concurrency`` wait (backpressure).
+        self._undelivered = 0
+        self._room = asyncio.Condition()
 
     # -- the run ---------------------------------------------------------------
 
@@ -314,6 +318,9 @@ class BulkEngine:
         async def worker() -> None:
             try:
                 while pending:
+                    await self.room()
+                    if not pending:
+                        break
                     await handle(pending.popleft(), emit)
             except asyncio.CancelledError:
                 raise
@@ -336,10 +343,19 @@ class BulkEngine:
                     raise message
                 else:
                     yield message
+                    # The caller came back for more: room for one more outcome.
+                    async with self._room:
+                        self._undelivered -= 1
+                        self._room.notify_all()
         finally:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+
+    async def room(self) -> None:
+        """Wait until the caller has taken enough outcomes to start on one more number."""
+        async with self._room:
+            await self._room.wait_for(lambda: self._undelivered < self.concurrency)
 
     # -- journal -----------------------------------------------------------------
 
@@ -401,6 +417,7 @@ class BulkEngine:
         The worker does not wait: it goes on to its next number, whose
         ``started`` entry then joins the same group commit as this one.
         """
+        self._undelivered += 1
         entry = self._done_entry(result)
         if entry is None:
             durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -555,6 +555,8 @@ class ProvisionJob:
         engine = self.engine
         replaces: str | None = None
         while True:
+            if replaces is not None:
+                await engine.room()  # a replacement waits for the caller like a new number
             e164 = await self._candidates.next()
             if e164 is None:
                 await emit(
