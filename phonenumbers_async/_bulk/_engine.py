@@ -105,6 +105,7 @@ class History:
     """
 
     started_by: str | None = None
+    started_at: datetime | None = None
     done: JournalEntry | None = None
     failed: JournalEntry | None = None
     steps: dict[str, JournalEntry] = attrs.field(factory=dict)
@@ -126,6 +127,7 @@ class History:
                 self.step_started[entry.outcome] = entry.run_id
                 return
             self.started_by = entry.run_id
+            self.started_at = entry.at
             self.failed = None
             self.open = True
         elif entry.event == "done":
@@ -268,6 +270,11 @@ class BulkEngine:
         # number only while fewer than ``concurrency`` wait (backpressure).
         self._undelivered = 0
         self._room = asyncio.Condition()
+
+    @property
+    def client(self) -> Requester:
+        """The client the run's requests go through."""
+        return self._client
 
     # -- the run ---------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
@@ -51,6 +53,10 @@ _PURCHASE_DONE = frozenset({Outcome.PURCHASED.value, Outcome.ALREADY_OWNED.value
 _RELEASE_DONE = frozenset({Outcome.RELEASED.value, Outcome.PENDING_RELEASE.value})
 # Statuses a released number can show while it is still listed on the account.
 _RELEASED_STATUSES = frozenset({"pending_release", "released"})
+# An interrupted release's fee is looked for in this many pages of transactions,
+# from a little before its start (the server's clock may differ).
+_FEE_PAGES = 5
+_CLOCK_SKEW = timedelta(minutes=5)
 
 
 # -- purchase ----------------------------------------------------------------------
@@ -199,6 +205,59 @@ class ReleaseJob:
         status = number.status
         return not self.immediate and status is not None and status.value in _RELEASED_STATUSES
 
+    async def _recovered(
+        self, e164: str, history: History, number: PhoneNumber | None
+    ) -> BulkOutcome:
+        """A release an interrupted run started, found done: its fee from the ledger."""
+        run = history.started_by
+        pending = number is not None and number.status is NumberStatus.PENDING_RELEASE
+        fee = await self._fee_since(e164, history.started_at)
+        found = "fee from the account's transactions" if fee is not None else "fee unknown"
+        return self.engine.outcome(
+            e164,
+            Outcome.PENDING_RELEASE if pending else Outcome.RELEASED,
+            history=history,
+            cost=fee,
+            run_id=run,
+            verified=True,
+            recovered=True,
+            note=f"released by interrupted run {run}; {found}",
+        )
+
+    async def _fee_since(self, e164: str, since: datetime | None) -> Decimal | None:
+        """What the ledger debited for ``e164`` since ``since`` (less refunds), or None.
+
+        None when no such transaction is found (the fee may be zero or not listed)
+        or the ledger cannot be read: unknown, never taken for zero.
+        """
+        if since is None:
+            return None
+        from .._resources.account import Account
+
+        account = Account(self.engine.client)
+        earliest = since - _CLOCK_SKEW
+        net, found = Decimal(0), False
+        try:
+            for page_number in range(1, _FEE_PAGES + 1):
+                page = await account.list_transactions(page=page_number, per_page=100)
+                for transaction in page.items:
+                    when = transaction.created_at or transaction.processed_at
+                    if when is None or when < earliest:
+                        continue
+                    if transaction.reference != e164 or transaction.amount is None:
+                        continue
+                    if "release" not in (transaction.description or "").lower():
+                        continue  # the number's purchase, say
+                    found = True
+                    credit = transaction.type in {"credit", "refund"}
+                    net += -transaction.amount if credit else transaction.amount
+                oldest = [t.created_at for t in page.items if t.created_at is not None]
+                if not page.items or (oldest and min(oldest) < earliest):
+                    break
+        except PhoneNumbersError:
+            return None
+        return net if found else None
+
     async def _earlier(self, e164: str, history: History) -> tuple[BulkOutcome | None, str | None]:
         engine = self.engine
         # A start newer than every recorded end: that run's release may have landed.
@@ -216,13 +275,8 @@ class ReleaseJob:
                     verified=True,
                 )  # fmt: skip
                 return result, None
-            run = history.started_by
-            result = engine.outcome(
-                e164, Outcome.RELEASED, history=history, run_id=run, verified=True,
-                recovered=True,
-                note=f"released by interrupted run {run}",
-            )  # fmt: skip
-            return result, None
+            shown = number if isinstance(number, PhoneNumber) else None
+            return await self._recovered(e164, history, shown), None
         if done is not None:
             return None, (
                 f"run {done.run_id} recorded it as {done.outcome}, but it is active again: "
@@ -246,12 +300,7 @@ class ReleaseJob:
         except (NotFound, PermissionDenied) as exc:
             number = await engine.owned(e164, family=True, fresh=True)
             if number is None and history is not None and history.unsettled:
-                run = history.started_by
-                return engine.outcome(
-                    e164, Outcome.RELEASED, history=history, run_id=run, verified=True,
-                    recovered=True,
-                note=f"released by interrupted run {run}",
-                )  # fmt: skip
+                return await self._recovered(e164, history, None)
             if number is False:
                 return engine.outcome(
                     e164, Outcome.UNKNOWN, history=history, note=note,
