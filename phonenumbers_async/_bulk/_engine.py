@@ -448,9 +448,11 @@ class BulkEngine:
             return None
         return BulkOutcome(e164=e164, outcome=Outcome.SKIPPED, error=self.stop_reason)
 
-    def stop(self, error: PhoneNumbersError, e164: str) -> None:
+    def stop(self, error: PhoneNumbersError | str, e164: str) -> None:
+        """Start no more work: the numbers not yet started come out ``skipped``."""
         if self.stop_reason is None:
-            self.stop_reason = f"not attempted: the job stopped after {e164}: {describe(error)}"
+            why = error if isinstance(error, str) else describe(error)
+            self.stop_reason = f"not attempted: the job stopped after {e164}: {why}"
 
     # -- lookups -------------------------------------------------------------------
 

@@ -637,6 +637,10 @@ class ProvisionJob:
         for step in self.steps:
             done = await step.apply(e164, history)
             if not done.ok:
+                if done.outcome is Outcome.FAILED:
+                    # Every number goes to the same sub-account and route: refused for
+                    # this one, it would be for the next, so buy no more.
+                    engine.stop(f"{step.done_outcome.value} step failed: {done.error}", e164)
                 return attrs.evolve(done, cost=bought.cost, steps=tuple(steps))
             await engine.step(e164, step.done_outcome, run_id=done.run_id)
             steps.append(step.done_outcome.value)

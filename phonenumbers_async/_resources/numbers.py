@@ -723,7 +723,9 @@ class Numbers(Resource):
             raise ValidationError("provision takes an order, or a plan made from one")
         identity = self._job("provision", **dict(plan.order.parameters()))
         engine = BulkEngine(self._client, identity, journal, concurrency=concurrency, run_id=run_id)
-        job = ProvisionJob(engine, self, SubAccounts(self._client), Inventory(self._client), plan)
+        subaccounts = SubAccounts(self._client)
+        await _check_sub_account(subaccounts, plan.order.sub_account)
+        job = ProvisionJob(engine, self, subaccounts, Inventory(self._client), plan)
         # Closed explicitly: stopping early must stop the engine's workers at once.
         async with contextlib.aclosing(engine.run(job.slots, job.handle)) as outcomes:
             async for outcome in outcomes:
@@ -750,6 +752,24 @@ class Numbers(Resource):
         )
         response = await self._client.call(request)
         return decode_health(response.body)
+
+
+async def _check_sub_account(subaccounts: SubAccounts, sub_account: str | None) -> None:
+    """Refuse, before anything is bought, an order whose sub-account does not exist.
+
+    Only the account's 404 refuses it; a lookup that fails otherwise leaves
+    it to the job (whose first failed hand-over stops further purchases).
+    """
+    if sub_account is None:
+        return
+    try:
+        await subaccounts.get(sub_account)
+    except NotFound as exc:
+        raise ValidationError(
+            f"sub-account {sub_account} not found on this account: nothing bought"
+        ) from exc
+    except PhoneNumbersError:
+        return
 
 
 def _stamp_owner(page: Page[PhoneNumber], account: str) -> Page[PhoneNumber]:
