@@ -31,6 +31,7 @@ from ..errors import (
     ValidationError,
 )
 from ._engine import BulkEngine, Emit, History, classify, describe
+from ._journal import JournalEntry
 from ._outcome import BulkOutcome, Outcome
 from ._plan import ProvisionOrder, PurchasePlan, select
 
@@ -46,6 +47,7 @@ __all__ = [
     "RouteTarget",
     "StepJob",
     "assign_step",
+    "journaled_purchases",
     "route_step",
 ]
 
@@ -533,6 +535,25 @@ def purchase_view(history: History) -> History:
     return view
 
 
+def journaled_purchases(entries: Iterable[JournalEntry]) -> set[str]:
+    """The numbers a provisioning journal records as bought for the job (not replaced).
+
+    What a rerun need not buy again, if the account still shows them: for
+    pricing the rest before a rerun (the run itself verifies each one).
+    """
+    histories: dict[str, History] = {}
+    for entry in entries:
+        histories.setdefault(entry.e164, History()).add(entry)
+    bought: set[str] = set()
+    for e164, history in histories.items():
+        view = purchase_view(history)
+        done, failed = view.done, view.failed
+        purchased = done is not None and done.outcome == Outcome.PURCHASED.value
+        if purchased and done is not None and (failed is None or failed.at < done.at):
+            bought.add(e164)
+    return bought
+
+
 def replaced_by_earlier_run(view: History) -> bool:
     """Whether an earlier run settled the purchase as one to replace (and nothing since)."""
     if view.unsettled:
@@ -593,7 +614,7 @@ class ProvisionJob:
         self._candidates = _Candidates(
             self._inventory,
             self.order,
-            [*earlier, *(line.e164 for line in self._plan.lines)],
+            [*earlier, *(line.e164 for line in self._plan.to_buy)],
             skip=replaced,
         )
         return [str(index) for index in range(self.order.count)]
