@@ -17,7 +17,15 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -60,6 +68,7 @@ __all__ = [
     "describe",
     "new_run_id",
     "open_store",
+    "pairs_of",
     "unique_numbers",
 ]
 
@@ -88,6 +97,22 @@ def unique_numbers(numbers: Iterable[str]) -> list[str]:
     if isinstance(numbers, str):
         raise ValidationError("numbers must be an iterable of E.164 strings, not one string")
     return list(dict.fromkeys(check_e164(e164) for e164 in numbers))
+
+
+def pairs_of(items: object, what: str) -> Iterable[tuple[object, object]]:
+    """``(e164, target)`` pairs from a mapping or an iterable of pairs, each one checked."""
+    if isinstance(items, Mapping):
+        return list(items.items())
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise ValidationError(f"{what} are (e164, target) pairs or a mapping, not {items!r}")
+    pairs: list[tuple[object, object]] = []
+    for pair in items:
+        if isinstance(pair, str | bytes) or not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise ValidationError(
+                f"{what} are (e164, target) pairs or a mapping e164 -> target, not {pair!r}"
+            )
+        pairs.append((pair[0], pair[1]))
+    return pairs
 
 
 def _now() -> datetime:

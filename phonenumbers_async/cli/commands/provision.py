@@ -307,6 +307,14 @@ def numbers_provision(
         out.rows(plan_rows(plan), PLAN_COLUMNS, json_items=plan_json(plan))
         return EXIT_OK
     if need > 0:
+        unpriced = [line.e164 for line in plan.to_buy if line.cost is None]
+        if max_cost is not None and unpriced:
+            raise CliError(
+                f"inventory shows no fees for {len(unpriced)} number(s) of the plan (such as "
+                f"{unpriced[0]}): their cost is unknown, so --max-cost cannot be checked; "
+                "nothing was bought",
+                EXIT_USAGE,
+            )
         check_plan(plan, max_cost)
         steps = ["buy"]
         if order.sub_account:
