@@ -99,6 +99,11 @@ def unique_numbers(numbers: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(check_e164(e164) for e164 in numbers))
 
 
+#: A step entry saying the request started last answered that it did nothing (a 404
+#: to a purchase): that start is settled, even when the outcome stays unknown.
+NOTHING_DONE = "nothing-done"
+
+
 def pairs_of(items: object, what: str) -> Iterable[tuple[object, object]]:
     """``(e164, target)`` pairs from a mapping or an iterable of pairs, each one checked."""
     if isinstance(items, Mapping):
@@ -160,9 +165,12 @@ class History:
             self.open = False
         elif entry.event == "failed":
             self.failed = entry
-            self.open = entry.outcome == Outcome.UNKNOWN.value
+            if entry.outcome != Outcome.UNKNOWN.value:  # unknown: no end, so still open
+                self.open = False
         elif entry.event == "step" and entry.outcome is not None:
             self.steps[entry.outcome] = entry
+            if entry.outcome == NOTHING_DONE:
+                self.open = False
 
     def note_expired(self) -> str | None:
         if self.expired_at is None:
@@ -418,6 +426,14 @@ class BulkEngine:
                 at=_now(),
                 outcome=outcome.value,
                 cost=cost,
+            )
+        )
+
+    async def note_nothing_done(self, e164: str) -> None:
+        """Record, durably, that the request just started for ``e164`` did nothing."""
+        await self._recorder.record(
+            JournalEntry(
+                e164=e164, event="step", run_id=self.run_id, at=_now(), outcome=NOTHING_DONE
             )
         )
 

@@ -30,7 +30,7 @@ from ..errors import (
     PhoneNumbersError,
     ValidationError,
 )
-from ._engine import BulkEngine, Emit, History, classify, describe
+from ._engine import NOTHING_DONE, BulkEngine, Emit, History, classify, describe
 from ._journal import JournalEntry
 from ._outcome import BulkOutcome, Outcome
 from ._plan import ProvisionOrder, PurchasePlan, select
@@ -166,6 +166,8 @@ class PurchaseJob:
         number = await engine.owned(e164, family=self.family, fresh=True)
         if number is False:
             # Neither "taken" nor "owned" without the account's word: a rerun checks again.
+            # This request bought nothing (a 404): its start is settled.
+            await engine.note_nothing_done(e164)
             return engine.outcome(
                 e164,
                 Outcome.UNKNOWN,
@@ -527,6 +529,8 @@ def purchase_view(history: History) -> History:
             if entry.outcome == Outcome.PURCHASED.value:
                 view.add(attrs.evolve(entry, event="done"))
                 bought = True
+            elif entry.outcome == NOTHING_DONE:
+                view.add(entry)
         elif entry.event == "done":
             if entry.outcome == Outcome.ALREADY_OWNED.value:
                 view.add(entry)

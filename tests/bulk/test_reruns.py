@@ -126,3 +126,21 @@ async def test_a_failed_lookup_makes_purchase_many_unknown_not_gone(
     monkeypatch.setattr(lookup, "find_owned", _failing_lookup)
     blind = await collect(client.numbers.purchase_many(wanted, journal=journal))
     assert {o.outcome for o in blind} == {Outcome.UNKNOWN}
+
+
+async def test_a_blind_rerun_leaves_the_first_runs_purchases_its_own(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Run 2 (lookups failing) tries again and is answered 404: it bought nothing, so
+    run 3 reports run 1's purchases (verified, not recovered), with run 1's costs."""
+    wanted = await on_sale(client, 2)
+    journal = MemoryJournal()
+    first = await collect(client.numbers.purchase_many(wanted, journal=journal))
+    with monkeypatch.context() as patch:
+        patch.setattr(lookup, "find_owned", _failing_lookup)
+        await collect(client.numbers.purchase_many(wanted, journal=journal))
+    third = await collect(client.numbers.purchase_many(wanted, journal=journal))
+    assert {o.run_id for o in third} == {first[0].run_id}
+    assert not any(o.recovered for o in third)
+    assert spent(third) == sum((await debits(control, emu.auth_id)).values())
