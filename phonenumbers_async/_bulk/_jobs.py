@@ -119,25 +119,8 @@ class PurchaseJob:
         return None, None
 
     def _recovered(self, e164: str, number: PhoneNumber, history: History) -> BulkOutcome:
-        """A purchase an interrupted run started, found done: its work, at the number's fees.
-
-        Unless the account shows the number bought well before that run started:
-        then it was owned before, not bought by that run.
-        """
+        """A purchase an interrupted run started, found done: its work, at the number's fees."""
         run = history.started_by
-        bought_at, started_at = number.purchased_at, history.started_at
-        if (
-            bought_at is not None
-            and started_at is not None
-            and bought_at < started_at - _CLOCK_SKEW
-        ):
-            return self.engine.outcome(
-                e164,
-                Outcome.ALREADY_OWNED,
-                history=history,
-                verified=True,
-                note=f"owned since {bought_at:%Y-%m-%d %H:%M} UTC, before run {run} started",
-            )
         return self.engine.outcome(
             e164,
             Outcome.PURCHASED,

@@ -3,7 +3,7 @@ lookup makes an outcome unknown, never "taken"."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -144,21 +144,3 @@ async def test_a_blind_rerun_leaves_the_first_runs_purchases_its_own(
     assert {o.run_id for o in third} == {first[0].run_id}
     assert not any(o.recovered for o in third)
     assert spent(third) == sum((await debits(control, emu.auth_id)).values())
-
-
-async def test_a_number_bought_before_an_unfinished_start_is_not_recovered(
-    client: AsyncClient,
-) -> None:
-    """The journal holds a start (never finished) from a run that began well after the
-    account bought the number: the rerun reports it already owned, with no cost, not as
-    that run's purchase."""
-    [x] = await on_sale(client, 1)
-    await client.numbers.purchase(x)
-    journal = MemoryJournal()
-    journal.open(client.numbers._job("purchase"), "later", datetime.now(UTC))
-    later = datetime.now(UTC) + timedelta(hours=1)
-    journal.append(JournalEntry(e164=x, event="started", run_id="later", at=later))
-    [outcome] = await collect(client.numbers.purchase_many([x], journal=journal))
-    assert outcome.outcome is Outcome.ALREADY_OWNED
-    assert outcome.cost is None
-    assert not outcome.recovered
