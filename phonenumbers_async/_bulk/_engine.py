@@ -17,7 +17,15 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -60,6 +68,7 @@ __all__ = [
     "describe",
     "new_run_id",
     "open_store",
+    "pairs_of",
     "unique_numbers",
 ]
 
@@ -90,28 +99,78 @@ def unique_numbers(numbers: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(check_e164(e164) for e164 in numbers))
 
 
+#: A step entry saying the request started last answered that it did nothing (a 404
+#: to a purchase): that start is settled, even when the outcome stays unknown.
+NOTHING_DONE = "nothing-done"
+
+
+def pairs_of(items: object, what: str) -> Iterable[tuple[object, object]]:
+    """``(e164, target)`` pairs from a mapping or an iterable of pairs, each one checked."""
+    if isinstance(items, Mapping):
+        return list(items.items())
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise ValidationError(f"{what} are (e164, target) pairs or a mapping, not {items!r}")
+    pairs: list[tuple[object, object]] = []
+    for pair in items:
+        if isinstance(pair, str | bytes) or not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise ValidationError(
+                f"{what} are (e164, target) pairs or a mapping e164 -> target, not {pair!r}"
+            )
+        pairs.append((pair[0], pair[1]))
+    return pairs
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 @attrs.define
 class History:
-    """What earlier runs recorded about one number."""
+    """What earlier runs recorded about one number.
+
+    ``started_by`` is the run of the latest ``started`` entry of the job's own
+    action (a step's start, tagged with the step, is in ``step_started``);
+    ``open`` says no ``done`` or ``failed`` entry (other than an unknown
+    outcome) came after it. ``entries`` keeps the number's entries in order.
+    """
 
     started_by: str | None = None
+    started_at: datetime | None = None
     done: JournalEntry | None = None
     failed: JournalEntry | None = None
     steps: dict[str, JournalEntry] = attrs.field(factory=dict)
+    step_started: dict[str, str] = attrs.field(factory=dict)
     expired_at: datetime | None = None
+    open: bool = False
+    entries: list[JournalEntry] = attrs.field(factory=list)
 
     @property
     def unsettled(self) -> bool:
-        """Started by an earlier run that never recorded a clear end."""
-        if self.started_by is None:
-            return False
-        if self.done is not None:
-            return False
-        return self.failed is None or self.failed.outcome == Outcome.UNKNOWN.value
+        """Started by an earlier run that never recorded a clear end after that start."""
+        return self.started_by is not None and self.open
+
+    def add(self, entry: JournalEntry) -> None:
+        """Fold one more entry (in journal order) into the history."""
+        self.entries.append(entry)
+        if entry.event == "started":
+            if entry.outcome is not None:  # a step's start
+                self.step_started[entry.outcome] = entry.run_id
+                return
+            self.started_by = entry.run_id
+            self.started_at = entry.at
+            self.failed = None
+            self.open = True
+        elif entry.event == "done":
+            self.done = entry
+            self.open = False
+        elif entry.event == "failed":
+            self.failed = entry
+            if entry.outcome != Outcome.UNKNOWN.value:  # unknown: no end, so still open
+                self.open = False
+        elif entry.event == "step" and entry.outcome is not None:
+            self.steps[entry.outcome] = entry
+            if entry.outcome == NOTHING_DONE:
+                self.open = False
 
     def note_expired(self) -> str | None:
         if self.expired_at is None:
@@ -129,16 +188,7 @@ def _fold(
     for entry in expired:
         histories.setdefault(entry.e164, History()).expired_at = entry.at
     for entry in replay_entries:
-        history = histories.setdefault(entry.e164, History())
-        if entry.event == "started":
-            history.started_by = entry.run_id
-            history.failed = None
-        elif entry.event == "done":
-            history.done = entry
-        elif entry.event == "failed":
-            history.failed = entry
-        elif entry.event == "step" and entry.outcome is not None:
-            history.steps[entry.outcome] = entry
+        histories.setdefault(entry.e164, History()).add(entry)
     return histories
 
 
@@ -249,6 +299,15 @@ class BulkEngine:
         self._outcomes: asyncio.Queue[BulkOutcome | BaseException | None] = asyncio.Queue()
         self._deliveries: deque[tuple[BulkOutcome, asyncio.Future[None]]] = deque()
         self._snapshot: dict[str, PhoneNumber] | None = None
+        # Outcomes reported but not yet taken by the caller: a worker takes its next
+        # number only while fewer than ``concurrency`` wait (backpressure).
+        self._undelivered = 0
+        self._room = asyncio.Condition()
+
+    @property
+    def client(self) -> Requester:
+        """The client the run's requests go through."""
+        return self._client
 
     # -- the run ---------------------------------------------------------------
 
@@ -299,6 +358,9 @@ class BulkEngine:
         async def worker() -> None:
             try:
                 while pending:
+                    await self.room()
+                    if not pending:
+                        break
                     await handle(pending.popleft(), emit)
             except asyncio.CancelledError:
                 raise
@@ -321,17 +383,36 @@ class BulkEngine:
                     raise message
                 else:
                     yield message
+                    # The caller came back for more: room for one more outcome.
+                    async with self._room:
+                        self._undelivered -= 1
+                        self._room.notify_all()
         finally:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
+    async def room(self) -> None:
+        """Wait until the caller has taken enough outcomes to start on one more number."""
+        async with self._room:
+            await self._room.wait_for(lambda: self._undelivered < self.concurrency)
+
     # -- journal -----------------------------------------------------------------
 
-    async def started(self, e164: str) -> None:
-        """Record, durably, that a request for ``e164`` is about to be sent."""
+    async def started(self, e164: str, step: Outcome | None = None) -> None:
+        """Record, durably, that a request for ``e164`` is about to be sent.
+
+        ``step`` tags the start of one step of a multi-step job (provisioning),
+        so that it is not taken for the start of the job's first action.
+        """
         await self._recorder.record(
-            JournalEntry(e164=e164, event="started", run_id=self.run_id, at=_now())
+            JournalEntry(
+                e164=e164,
+                event="started",
+                run_id=self.run_id,
+                at=_now(),
+                outcome=step.value if step is not None else None,
+            )
         )
 
     async def step(
@@ -345,6 +426,14 @@ class BulkEngine:
                 at=_now(),
                 outcome=outcome.value,
                 cost=cost,
+            )
+        )
+
+    async def note_nothing_done(self, e164: str) -> None:
+        """Record, durably, that the request just started for ``e164`` did nothing."""
+        await self._recorder.record(
+            JournalEntry(
+                e164=e164, event="step", run_id=self.run_id, at=_now(), outcome=NOTHING_DONE
             )
         )
 
@@ -376,6 +465,7 @@ class BulkEngine:
         The worker does not wait: it goes on to its next number, whose
         ``started`` entry then joins the same group commit as this one.
         """
+        self._undelivered += 1
         entry = self._done_entry(result)
         if entry is None:
             durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -399,9 +489,11 @@ class BulkEngine:
             return None
         return BulkOutcome(e164=e164, outcome=Outcome.SKIPPED, error=self.stop_reason)
 
-    def stop(self, error: PhoneNumbersError, e164: str) -> None:
+    def stop(self, error: PhoneNumbersError | str, e164: str) -> None:
+        """Start no more work: the numbers not yet started come out ``skipped``."""
         if self.stop_reason is None:
-            self.stop_reason = f"not attempted: the job stopped after {e164}: {describe(error)}"
+            why = error if isinstance(error, str) else describe(error)
+            self.stop_reason = f"not attempted: the job stopped after {e164}: {why}"
 
     # -- lookups -------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
@@ -28,7 +30,8 @@ from ..errors import (
     PhoneNumbersError,
     ValidationError,
 )
-from ._engine import BulkEngine, Emit, History, classify, describe
+from ._engine import NOTHING_DONE, BulkEngine, Emit, History, classify, describe
+from ._journal import JournalEntry
 from ._outcome import BulkOutcome, Outcome
 from ._plan import ProvisionOrder, PurchasePlan, select
 
@@ -44,6 +47,7 @@ __all__ = [
     "RouteTarget",
     "StepJob",
     "assign_step",
+    "journaled_purchases",
     "route_step",
 ]
 
@@ -51,6 +55,10 @@ _PURCHASE_DONE = frozenset({Outcome.PURCHASED.value, Outcome.ALREADY_OWNED.value
 _RELEASE_DONE = frozenset({Outcome.RELEASED.value, Outcome.PENDING_RELEASE.value})
 # Statuses a released number can show while it is still listed on the account.
 _RELEASED_STATUSES = frozenset({"pending_release", "released"})
+# An interrupted release's fee is looked for in this many pages of transactions,
+# from a little before its start (the server's clock may differ).
+_FEE_PAGES = 5
+_CLOCK_SKEW = timedelta(minutes=5)
 
 
 # -- purchase ----------------------------------------------------------------------
@@ -81,7 +89,8 @@ class PurchaseJob:
         engine = self.engine
         if history is None or (history.done is None and not history.unsettled):
             return None, None
-        done = history.done
+        # A start newer than every recorded end: that run's purchase may have landed.
+        done = None if history.unsettled else history.done
         if done is not None and done.outcome not in _PURCHASE_DONE:
             return None, None
         number = await engine.owned(e164, family=self.family)
@@ -101,6 +110,12 @@ class PurchaseJob:
             )
         if isinstance(number, PhoneNumber):
             return self._recovered(e164, number, history), None
+        if history.done is not None and history.done.outcome in _PURCHASE_DONE:
+            stale = history.done
+            return None, (
+                f"run {stale.run_id} recorded it as {stale.outcome}, but the account no longer "
+                "owns it: bought again"
+            )
         return None, None
 
     def _recovered(self, e164: str, number: PhoneNumber, history: History) -> BulkOutcome:
@@ -149,6 +164,17 @@ class PurchaseJob:
         # before the job).
         engine = self.engine
         number = await engine.owned(e164, family=self.family, fresh=True)
+        if number is False:
+            # Neither "taken" nor "owned" without the account's word: a rerun checks again.
+            # This request bought nothing (a 404): its start is settled.
+            await engine.note_nothing_done(e164)
+            return engine.outcome(
+                e164,
+                Outcome.UNKNOWN,
+                history=history,
+                error=f"{describe(error)}; and looking it up on the account failed",
+                note=note,
+            )
         if isinstance(number, PhoneNumber):
             if history is not None and history.unsettled:
                 return self._recovered(e164, number, history)
@@ -183,9 +209,63 @@ class ReleaseJob:
         status = number.status
         return not self.immediate and status is not None and status.value in _RELEASED_STATUSES
 
+    async def _recovered(
+        self, e164: str, history: History, number: PhoneNumber | None
+    ) -> BulkOutcome:
+        """A release an interrupted run started, found done: its fee from the ledger."""
+        run = history.started_by
+        pending = number is not None and number.status is NumberStatus.PENDING_RELEASE
+        fee = await self._fee_since(e164, history.started_at)
+        found = "fee from the account's transactions" if fee is not None else "fee unknown"
+        return self.engine.outcome(
+            e164,
+            Outcome.PENDING_RELEASE if pending else Outcome.RELEASED,
+            history=history,
+            cost=fee,
+            run_id=run,
+            verified=True,
+            recovered=True,
+            note=f"released by interrupted run {run}; {found}",
+        )
+
+    async def _fee_since(self, e164: str, since: datetime | None) -> Decimal | None:
+        """What the ledger debited for ``e164`` since ``since`` (less refunds), or None.
+
+        None when no such transaction is found (the fee may be zero or not listed)
+        or the ledger cannot be read: unknown, never taken for zero.
+        """
+        if since is None:
+            return None
+        from .._resources.account import Account
+
+        account = Account(self.engine.client)
+        earliest = since - _CLOCK_SKEW
+        net, found = Decimal(0), False
+        try:
+            for page_number in range(1, _FEE_PAGES + 1):
+                page = await account.list_transactions(page=page_number, per_page=100)
+                for transaction in page.items:
+                    when = transaction.created_at or transaction.processed_at
+                    if when is None or when < earliest:
+                        continue
+                    if transaction.reference != e164 or transaction.amount is None:
+                        continue
+                    if "release" not in (transaction.description or "").lower():
+                        continue  # the number's purchase, say
+                    found = True
+                    credit = transaction.type in {"credit", "refund"}
+                    net += -transaction.amount if credit else transaction.amount
+                oldest = [t.created_at for t in page.items if t.created_at is not None]
+                if not page.items or (oldest and min(oldest) < earliest):
+                    break
+        except PhoneNumbersError:
+            return None
+        return net if found else None
+
     async def _earlier(self, e164: str, history: History) -> tuple[BulkOutcome | None, str | None]:
         engine = self.engine
-        done = history.done
+        # A start newer than every recorded end: that run's release may have landed.
+        done = None if history.unsettled else history.done
         if not history.unsettled and (done is None or done.outcome not in _RELEASE_DONE):
             return None, None
         number = await engine.owned(e164, family=True)
@@ -199,13 +279,8 @@ class ReleaseJob:
                     verified=True,
                 )  # fmt: skip
                 return result, None
-            run = history.started_by
-            result = engine.outcome(
-                e164, Outcome.RELEASED, history=history, run_id=run, verified=True,
-                recovered=True,
-                note=f"released by interrupted run {run}",
-            )  # fmt: skip
-            return result, None
+            shown = number if isinstance(number, PhoneNumber) else None
+            return await self._recovered(e164, history, shown), None
         if done is not None:
             return None, (
                 f"run {done.run_id} recorded it as {done.outcome}, but it is active again: "
@@ -229,11 +304,11 @@ class ReleaseJob:
         except (NotFound, PermissionDenied) as exc:
             number = await engine.owned(e164, family=True, fresh=True)
             if number is None and history is not None and history.unsettled:
-                run = history.started_by
+                return await self._recovered(e164, history, None)
+            if number is False:
                 return engine.outcome(
-                    e164, Outcome.RELEASED, history=history, run_id=run, verified=True,
-                    recovered=True,
-                note=f"released by interrupted run {run}",
+                    e164, Outcome.UNKNOWN, history=history, note=note,
+                    error=f"{describe(exc)}; and looking it up on the account failed",
                 )  # fmt: skip
             return engine.outcome(
                 e164, Outcome.FAILED, history=history, error=describe(exc), note=note
@@ -305,6 +380,8 @@ class StepJob:
         # (e164, fresh) -> True: the account shows it done; False: it does not; None: the
         # lookup failed. ``fresh``: look now, not in the listing taken at the start.
         self.confirmed = confirmed
+        # One step of provisioning: its starts are tagged, not the purchase's.
+        self.tagged = False
 
     async def apply(self, e164: str, history: History | None) -> BulkOutcome:
         """Verify an earlier run's work, else do it now: the outcome (not yet journaled)."""
@@ -312,7 +389,12 @@ class StepJob:
         step = self.done_outcome.value
         if (
             history is not None
-            and (history.done is not None or history.unsettled or step in history.steps)
+            and (
+                history.done is not None
+                or history.unsettled
+                or step in history.steps
+                or step in history.step_started
+            )
             and await self.confirmed(e164, False)
         ):
             done = history.steps.get(step) or history.done
@@ -323,17 +405,19 @@ class StepJob:
         stopped = engine.skipped(e164)
         if stopped is not None:
             return stopped
-        await engine.started(e164)
+        await engine.started(e164, self.done_outcome if self.tagged else None)
         try:
             await self.act(e164)
         except (Conflict, BadRequest) as exc:
             # Refused as "already so"? Only the account's state can say.
-            if await self.confirmed(e164, True):
+            shown = await self.confirmed(e164, True)
+            if shown:
                 return engine.outcome(
                     e164, self.done_outcome, history=history, verified=True,
                     note="it was already so",
                 )  # fmt: skip
-            return engine.outcome(e164, Outcome.FAILED, history=history, error=describe(exc))
+            outcome = Outcome.UNKNOWN if shown is None else Outcome.FAILED
+            return engine.outcome(e164, outcome, history=history, error=describe(exc))
         except PhoneNumbersError as exc:
             if isinstance(exc, AuthenticationFailed):
                 engine.stop(exc, e164)
@@ -389,11 +473,17 @@ def assign_step(
 class _Candidates:
     """Numbers to try, in order: the journal's, the plan's, then fresh picks from inventory."""
 
-    def __init__(self, inventory: Inventory, order: ProvisionOrder, first: Iterable[str]) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        order: ProvisionOrder,
+        first: Iterable[str],
+        skip: Iterable[str] = (),
+    ) -> None:
         self._inventory = inventory
         self._order = order
         self._queue: deque[str] = deque()
-        self._seen: set[str] = set()
+        self._seen: set[str] = set(skip)
         self._exhausted = False
         self._lock = asyncio.Lock()
         for e164 in first:
@@ -417,7 +507,64 @@ class _Candidates:
 
 #: Purchase outcomes after which provisioning tries another number instead.
 _REPLACE = frozenset({Outcome.TAKEN, Outcome.NOT_IN_INVENTORY, Outcome.ALREADY_OWNED})
-_GAVE_UP = frozenset({Outcome.TAKEN.value, Outcome.NOT_IN_INVENTORY.value})
+_REPLACED = frozenset(outcome.value for outcome in _REPLACE)
+
+
+def purchase_view(history: History) -> History:
+    """The purchase of a provisioned number as its own history.
+
+    Its ``started`` entries are the untagged ones (a step's start is tagged);
+    its "done" is the ``purchased`` step entry, or a final ``already-owned``;
+    a final ``failed`` entry settles it only when no purchase succeeded since
+    the latest start (otherwise a later step failed, not the purchase).
+    """
+    view = History(expired_at=history.expired_at)
+    bought = False  # a purchased step since the latest purchase start
+    for entry in history.entries:
+        if entry.event == "started":
+            if entry.outcome is None:
+                view.add(entry)
+                bought = False
+        elif entry.event == "step":
+            if entry.outcome == Outcome.PURCHASED.value:
+                view.add(attrs.evolve(entry, event="done"))
+                bought = True
+            elif entry.outcome == NOTHING_DONE:
+                view.add(entry)
+        elif entry.event == "done":
+            if entry.outcome == Outcome.ALREADY_OWNED.value:
+                view.add(entry)
+        elif entry.event == "failed" and not bought:
+            view.add(entry)
+    return view
+
+
+def journaled_purchases(entries: Iterable[JournalEntry]) -> set[str]:
+    """The numbers a provisioning journal records as bought for the job (not replaced).
+
+    What a rerun need not buy again, if the account still shows them: for
+    pricing the rest before a rerun (the run itself verifies each one).
+    """
+    histories: dict[str, History] = {}
+    for entry in entries:
+        histories.setdefault(entry.e164, History()).add(entry)
+    bought: set[str] = set()
+    for e164, history in histories.items():
+        view = purchase_view(history)
+        done, failed = view.done, view.failed
+        purchased = done is not None and done.outcome == Outcome.PURCHASED.value
+        if purchased and done is not None and (failed is None or failed.at < done.at):
+            bought.add(e164)
+    return bought
+
+
+def replaced_by_earlier_run(view: History) -> bool:
+    """Whether an earlier run settled the purchase as one to replace (and nothing since)."""
+    if view.unsettled:
+        return False
+    if view.failed is not None and view.failed.outcome in _REPLACED:
+        return view.done is None or view.done.at <= view.failed.at
+    return view.done is not None and view.done.outcome == Outcome.ALREADY_OWNED.value
 
 
 class ProvisionJob:
@@ -447,6 +594,8 @@ class ProvisionJob:
         if order.trunk_group_id is not None or order.application_id is not None:
             route = RouteTarget(order.trunk_group_id, order.application_id)
             self.steps.append(route_step(engine, numbers, lambda _: route))
+        for step in self.steps:
+            step.tagged = True
         self._inventory = inventory
         self._plan = plan
         self._candidates: _Candidates | None = None
@@ -454,14 +603,23 @@ class ProvisionJob:
     def slots(self) -> list[str]:
         """One slot per number to deliver; call once the engine has read the journal."""
         # The journal's numbers first: a rerun finishes them before picking new ones.
-        earlier = [
-            e164
-            for e164, history in self.engine.histories.items()
-            if history.started_by is not None
-            and (history.failed is None or history.failed.outcome not in _GAVE_UP)
-        ]
+        # A number an earlier run replaced (taken, not on sale, owned before the job)
+        # is not tried again: its replacement is in the journal.
+        earlier: list[str] = []
+        replaced: set[str] = set()
+        for e164, history in self.engine.histories.items():
+            view = purchase_view(history)
+            if view.started_by is None:
+                continue
+            if replaced_by_earlier_run(view):
+                replaced.add(e164)
+            else:
+                earlier.append(e164)
         self._candidates = _Candidates(
-            self._inventory, self.order, [*earlier, *(line.e164 for line in self._plan.lines)]
+            self._inventory,
+            self.order,
+            [*earlier, *(line.e164 for line in self._plan.to_buy)],
+            skip=replaced,
         )
         return [str(index) for index in range(self.order.count)]
 
@@ -471,6 +629,8 @@ class ProvisionJob:
         engine = self.engine
         replaces: str | None = None
         while True:
+            if replaces is not None:
+                await engine.room()  # a replacement waits for the caller like a new number
             e164 = await self._candidates.next()
             if e164 is None:
                 await emit(
@@ -492,12 +652,7 @@ class ProvisionJob:
         """Carry one number through every step; each step's success is journaled."""
         engine = self.engine
         history = engine.histories.get(e164)
-        view = None
-        if history is not None:
-            # The purchase as its own history: its step entry is its "done".
-            view = History(
-                started_by=history.started_by, done=history.steps.get(Outcome.PURCHASED.value)
-            )
+        view = purchase_view(history) if history is not None else None
         earlier, note = await self.purchase.verify(e164, view)
         bought = earlier if earlier is not None else await self.purchase.buy(e164, view, note)
         if bought.outcome is not Outcome.PURCHASED:
@@ -507,6 +662,10 @@ class ProvisionJob:
         for step in self.steps:
             done = await step.apply(e164, history)
             if not done.ok:
+                if done.outcome is Outcome.FAILED:
+                    # Every number goes to the same sub-account and route: refused for
+                    # this one, it would be for the next, so buy no more.
+                    engine.stop(f"{step.done_outcome.value} step failed: {done.error}", e164)
                 return attrs.evolve(done, cost=bought.cost, steps=tuple(steps))
             await engine.step(e164, step.done_outcome, run_id=done.run_id)
             steps.append(step.done_outcome.value)

@@ -271,7 +271,7 @@ class FileJournal:
         try:
             _lock(handle, path)
             handle.seek(0)
-            text = handle.read()
+            text = _read_text(handle, path)
             replay = JournalReplay()
             if existed:
                 replay = _replay(text, path, job, now, self.expiry)
@@ -290,6 +290,22 @@ class FileJournal:
             handle.close()
             self._handle = None
             raise
+
+    def read(self, job: JobIdentity, now: datetime) -> JournalReplay:
+        """What earlier runs recorded, read without opening a run (nothing is written).
+
+        An empty replay when the file does not exist; ``JournalError`` when it
+        cannot be read or belongs to another job.
+        """
+        path = self.path
+        try:
+            if not path.exists() or path.stat().st_size == 0:
+                return JournalReplay()
+            with path.open(encoding="utf-8") as handle:
+                text = _read_text(handle, path)
+        except OSError as exc:
+            raise JournalError(f"cannot read journal {path}: {exc.strerror or exc}") from None
+        return _replay(text, path, job, now, self.expiry)
 
     def append(self, entry: JournalEntry) -> None:
         self._write(entry.to_record())
@@ -316,6 +332,16 @@ class FileJournal:
         )
         self._handle.flush()
         os.fsync(self._handle.fileno())
+
+
+def _read_text(handle: IO[str], path: Path) -> str:
+    """The journal's text; a file that is not UTF-8 is not a journal."""
+    try:
+        return handle.read()
+    except UnicodeDecodeError:
+        raise JournalError(
+            f"{path} is not a phonenumbers-async journal (not UTF-8 text); use another journal"
+        ) from None
 
 
 def _stamp(when: datetime) -> str:

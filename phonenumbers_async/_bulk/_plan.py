@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import attrs
 
@@ -44,8 +45,11 @@ class PlanLine:
 
     @property
     def cost(self) -> Decimal | None:
-        """What buying it debits: setup fee plus the first month (None when not on sale)."""
-        if not self.on_sale:
+        """What buying it debits: setup fee plus the first month.
+
+        None when not on sale, or when inventory showed neither fee (unknown, not zero).
+        """
+        if not self.on_sale or (self.setup_fee is None and self.monthly_fee is None):
             return None
         return (self.setup_fee or Decimal(0)) + (self.monthly_fee or Decimal(0))
 
@@ -93,16 +97,18 @@ class ProvisionOrder:
         ):
             raise ValidationError(f"country must be a two-letter ISO code, not {self.country!r}")
         check_search(self.search)
-        check_exclude(self.exclude)
+        if self.region is not None and not (isinstance(self.region, str) and self.region.strip()):
+            raise ValidationError(f"region must be a region's name, not {self.region!r}")
+        # One string is one prefix list (commas allowed), never its characters.
+        object.__setattr__(self, "exclude", check_exclude(self.exclude))
         unknown = [name for name in self.capabilities if name not in CAPABILITIES]
         if unknown:
             raise ValidationError(
                 f"unknown capability {unknown[0]!r}: expected one of {', '.join(CAPABILITIES)}"
             )
-        if self.max_monthly_fee is not None and (
-            not isinstance(self.max_monthly_fee, Decimal) or self.max_monthly_fee < 0
-        ):
-            raise ValidationError("max_monthly_fee must be a non-negative Decimal")
+        fee = self.max_monthly_fee
+        if fee is not None and (not isinstance(fee, Decimal) or not fee.is_finite() or fee < 0):
+            raise ValidationError(f"max_monthly_fee must be a non-negative Decimal, not {fee!r}")
         if self.sub_account is not None:
             check_subaccount_id(self.sub_account)
         if self.trunk_group_id is not None and self.application_id is not None:
@@ -228,12 +234,19 @@ async def _fees_by_search(inventory: Inventory, numbers: Sequence[str]) -> dict[
 async def _fees_by_listing(inventory: Inventory, numbers: Sequence[str]) -> dict[str, PhoneNumber]:
     wanted = set(numbers)
     found: dict[str, PhoneNumber] = {}
-    async for number in inventory.iter(per_page=100):
-        if number.e164 in wanted:
-            found[number.e164] = number
-            if len(found) == len(wanted):
-                break
+    # Closed explicitly: stopping early must stop the listing's page fetches now.
+    async with contextlib.aclosing(_generator(inventory.iter(per_page=100))) as listing:
+        async for number in listing:
+            if number.e164 in wanted:
+                found[number.e164] = number
+                if len(found) == len(wanted):
+                    break
     return found
+
+
+def _generator(items: AsyncIterator[PhoneNumber]) -> AsyncGenerator[PhoneNumber, None]:
+    """An inventory listing as the async generator it is (to close it early)."""
+    return cast(AsyncGenerator[PhoneNumber, None], items)
 
 
 async def _balance(account: Account, currency: str) -> Decimal | None:
@@ -266,14 +279,16 @@ async def select(
     chosen: list[PhoneNumber] = []
     if count <= 0:
         return chosen
-    async for number in inventory.iter(
+    listing = inventory.iter(
         country=order.country, search=order.search, exclude=order.exclude or None, per_page=100
-    ):
-        if number.e164 in skip or not order.accepts(number):
-            continue
-        chosen.append(number)
-        if len(chosen) >= count:
-            break
+    )
+    async with contextlib.aclosing(_generator(listing)) as numbers:
+        async for number in numbers:
+            if number.e164 in skip or not order.accepts(number):
+                continue
+            chosen.append(number)
+            if len(chosen) >= count:
+                break
     return chosen
 
 

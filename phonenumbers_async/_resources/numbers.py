@@ -12,7 +12,7 @@ from typing import Literal
 
 import attrs
 
-from .._bulk._engine import BulkEngine, unique_numbers
+from .._bulk._engine import BulkEngine, pairs_of, unique_numbers
 from .._bulk._jobs import ProvisionJob, PurchaseJob, ReleaseJob, RouteTarget, route_step
 from .._bulk._journal import JobIdentity, JournalStore
 from .._bulk._outcome import BulkOutcome
@@ -600,7 +600,7 @@ class Numbers(Resource):
             operation, client.auth_id, client.base_url, tuple(sorted(parameters.items()))
         )
 
-    async def purchase_many(
+    def purchase_many(
         self,
         numbers: Iterable[str],
         *,
@@ -623,12 +623,10 @@ class Numbers(Resource):
             self._client, self._job("purchase"), journal, concurrency=concurrency, run_id=run_id
         )
         job = PurchaseJob(engine, self)
-        # Closed explicitly: stopping early must stop the engine's workers at once.
-        async with contextlib.aclosing(engine.run(wanted, job.handle)) as outcomes:
-            async for outcome in outcomes:
-                yield outcome
+        # Arguments checked here, at the call; the run starts on the first anext().
+        return engine.run(wanted, job.handle)
 
-    async def release_many(
+    def release_many(
         self,
         numbers: Iterable[str],
         *,
@@ -645,12 +643,9 @@ class Numbers(Resource):
         identity = self._job("release", immediate="true" if immediate else "false")
         engine = BulkEngine(self._client, identity, journal, concurrency=concurrency, run_id=run_id)
         job = ReleaseJob(engine, self, immediate=immediate)
-        # Closed explicitly: stopping early must stop the engine's workers at once.
-        async with contextlib.aclosing(engine.run(wanted, job.handle)) as outcomes:
-            async for outcome in outcomes:
-                yield outcome
+        return engine.run(wanted, job.handle)
 
-    async def route_many(
+    def route_many(
         self,
         routes: Mapping[str, str | RouteTarget] | Iterable[tuple[str, str | RouteTarget]],
         *,
@@ -668,10 +663,11 @@ class Numbers(Resource):
         """
         if to not in ("trunk", "application"):
             raise ValidationError(f"to must be 'trunk' or 'application', not {to!r}")
-        pairs = routes.items() if isinstance(routes, Mapping) else routes
         targets: dict[str, RouteTarget] = {}
-        for e164, target in pairs:
+        for e164, target in pairs_of(routes, "routes"):
             if not isinstance(target, RouteTarget):
+                if not isinstance(target, str):
+                    raise ValidationError(f"a route's target is an id or a RouteTarget: {target!r}")
                 target = (
                     RouteTarget(trunk_group_id=target)
                     if to == "trunk"
@@ -682,10 +678,7 @@ class Numbers(Resource):
             self._client, self._job("route"), journal, concurrency=concurrency, run_id=run_id
         )
         job = route_step(engine, self, targets.__getitem__)
-        # Closed explicitly: stopping early must stop the engine's workers at once.
-        async with contextlib.aclosing(engine.run(list(targets), job.handle)) as outcomes:
-            async for outcome in outcomes:
-                yield outcome
+        return engine.run(list(targets), job.handle)
 
     async def plan_purchase(
         self, numbers: Iterable[str], *, currency: str | None = None
@@ -701,7 +694,7 @@ class Numbers(Resource):
             raise ValidationError("plan_provision takes a ProvisionOrder")
         return await plan_order(Inventory(self._client), Account(self._client), order)
 
-    async def provision(
+    def provision(
         self,
         order: ProvisionOrder | PurchasePlan,
         *,
@@ -718,12 +711,26 @@ class Numbers(Resource):
         went through; a rerun with the same journal finishes what an
         interrupted run started without buying anything twice.
         """
-        plan = order if isinstance(order, PurchasePlan) else await self.plan_provision(order)
-        if plan.order is None:
-            raise ValidationError("provision takes an order, or a plan made from one")
-        identity = self._job("provision", **dict(plan.order.parameters()))
+        if isinstance(order, PurchasePlan):
+            if order.order is None:
+                raise ValidationError("provision takes an order, or a plan made from one")
+            wanted = order.order
+        elif isinstance(order, ProvisionOrder):
+            wanted = order
+        else:
+            raise ValidationError(f"provision takes a ProvisionOrder or a plan, not {order!r}")
+        identity = self._job("provision", **dict(wanted.parameters()))
+        # Arguments checked here, at the call; planning and the run start on the first anext().
         engine = BulkEngine(self._client, identity, journal, concurrency=concurrency, run_id=run_id)
-        job = ProvisionJob(engine, self, SubAccounts(self._client), Inventory(self._client), plan)
+        return self._provision(engine, order)
+
+    async def _provision(
+        self, engine: BulkEngine, order: ProvisionOrder | PurchasePlan
+    ) -> AsyncIterator[BulkOutcome]:
+        plan = order if isinstance(order, PurchasePlan) else await self.plan_provision(order)
+        subaccounts = SubAccounts(self._client)
+        await _check_sub_account(subaccounts, plan.order.sub_account if plan.order else None)
+        job = ProvisionJob(engine, self, subaccounts, Inventory(self._client), plan)
         # Closed explicitly: stopping early must stop the engine's workers at once.
         async with contextlib.aclosing(engine.run(job.slots, job.handle)) as outcomes:
             async for outcome in outcomes:
@@ -750,6 +757,24 @@ class Numbers(Resource):
         )
         response = await self._client.call(request)
         return decode_health(response.body)
+
+
+async def _check_sub_account(subaccounts: SubAccounts, sub_account: str | None) -> None:
+    """Refuse, before anything is bought, an order whose sub-account does not exist.
+
+    Only the account's 404 refuses it; a lookup that fails otherwise leaves
+    it to the job (whose first failed hand-over stops further purchases).
+    """
+    if sub_account is None:
+        return
+    try:
+        await subaccounts.get(sub_account)
+    except NotFound as exc:
+        raise ValidationError(
+            f"sub-account {sub_account} not found on this account: nothing bought"
+        ) from exc
+    except PhoneNumbersError:
+        return
 
 
 def _stamp_owner(page: Page[PhoneNumber], account: str) -> Page[PhoneNumber]:

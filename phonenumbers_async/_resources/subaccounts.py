@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -10,7 +9,7 @@ from functools import partial
 from os import PathLike
 from typing import Any, Literal, TypedDict, Unpack
 
-from .._bulk._engine import BulkEngine
+from .._bulk._engine import BulkEngine, pairs_of
 from .._bulk._jobs import assign_step
 from .._bulk._journal import JobIdentity, JournalStore
 from .._bulk._outcome import BulkOutcome
@@ -352,7 +351,7 @@ class SubAccounts(Resource):
             ),
         )
 
-    async def assign_many(
+    def assign_many(
         self,
         assignments: Mapping[str, str] | Iterable[tuple[str, str]],
         *,
@@ -365,18 +364,15 @@ class SubAccounts(Resource):
         Concurrent and resumable like ``numbers.purchase_many``; a number the
         sub-account already holds is reported ``assigned`` after a lookup.
         """
-        pairs = assignments.items() if isinstance(assignments, Mapping) else assignments
         targets: dict[str, str] = {}
-        for e164, sub_account_id in pairs:
+        for e164, sub_account_id in pairs_of(assignments, "assignments"):
             targets.setdefault(check_e164(e164), check_subaccount_id(sub_account_id))
         client = self._client
         identity = JobIdentity("assign", client.auth_id, client.base_url)
         engine = BulkEngine(client, identity, journal, concurrency=concurrency, run_id=run_id)
         job = assign_step(engine, self, targets.__getitem__)
-        # Closed explicitly: stopping early must stop the engine's workers at once.
-        async with contextlib.aclosing(engine.run(list(targets), job.handle)) as outcomes:
-            async for outcome in outcomes:
-                yield outcome
+        # Arguments checked here, at the call; the run starts on the first anext().
+        return engine.run(list(targets), job.handle)
 
     async def _held_by(self, auth_id: str, e164: str) -> Verdict:
         """Done when account ``auth_id`` itself (not a sub-account of it) now holds ``e164``."""

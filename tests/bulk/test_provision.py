@@ -20,6 +20,7 @@ from phonenumbers_async import (
     Outcome,
     ProvisionOrder,
     RouteTarget,
+    ValidationError,
 )
 from phonenumbers_async.emulator import EmulatorControl, EmulatorInfo, EmulatorThread
 
@@ -226,3 +227,26 @@ def _post(url: str, body: dict[str, Any]) -> None:
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=30):
         pass
+
+
+async def test_provision_refuses_a_missing_sub_account_before_buying(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo
+) -> None:
+    """An order for a sub-account the account does not have: a ValidationError before
+    any purchase."""
+    order = ProvisionOrder(count=2, sub_account="SA_" + "Z" * 18)
+    with pytest.raises(ValidationError, match="not found"):
+        await collect(client.numbers.provision(order))
+    assert await debits(control, emu.auth_id) == {}
+
+
+async def test_a_refused_route_stops_further_purchases(
+    client: AsyncClient, control: EmulatorControl, emu: EmulatorInfo
+) -> None:
+    """A trunk the account cannot route to: the first number's route fails and no more
+    numbers are bought; the rest come out skipped."""
+    order = ProvisionOrder(count=4, trunk_group_id="3f1c2a4e-8b7d-4c1e-9a2f-5d6e7f8a9b0c")
+    outcomes = await collect(client.numbers.provision(order, concurrency=1))
+    counts = Counter(o.outcome for o in outcomes)
+    assert counts == {Outcome.FAILED: 1, Outcome.SKIPPED: 3}
+    assert len(await debits(control, emu.auth_id)) == 1

@@ -15,6 +15,7 @@ from phonenumbers_async import (
     AsyncClient,
     FileJournal,
     JournalEntry,
+    JournalError,
     JournalMismatch,
     MemoryJournal,
     Outcome,
@@ -258,3 +259,13 @@ async def test_a_release_cancelled_since_is_released_again(
         assert again[e164].verified
     statuses = {n.e164: n.status async for n in client.numbers.iter() if n.e164 in numbers}
     assert {str(status) for status in statuses.values()} == {"pending_release"}
+
+
+async def test_a_journal_that_is_not_utf8_is_a_journal_error(
+    client: AsyncClient, tmp_path: Path
+) -> None:
+    """A journal file of bytes that are not UTF-8: JournalError, not UnicodeDecodeError."""
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b"\xff\xfe\x00not a journal\n")
+    with pytest.raises(JournalError, match="not a phonenumbers-async journal"):
+        await collect(client.numbers.purchase_many(await on_sale(client, 1), journal=path))

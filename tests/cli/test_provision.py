@@ -158,3 +158,72 @@ def test_route_and_assign_from_files(emu: Emu, cli: Runner, tmp_path: Path) -> N
     refused = cli("numbers", "route", "--from", str(wrong))
     assert refused.returncode == 2
     assert "e164,trunk_group_id or e164,application_id" in refused.stderr
+
+
+def test_a_plan_whose_numbers_are_gone_prices_their_replacements(
+    emu: Emu, cli: Runner, tmp_path: Path
+) -> None:
+    """Two of a written plan's three numbers are bought by a rival: the pre-flight prices
+    their replacements too, so a --max-cost below the three refuses the job (exit 2, no
+    purchase), and without it the job spends what the plan said."""
+    written = cli("numbers", "provision", "--count", "3", "--plan-out", "plan.csv")
+    assert written.returncode == 0, written.stderr
+    planned = [line.split(",")[0] for line in (tmp_path / "plan.csv").read_text().splitlines()[2:]]
+    rival = emu.control("POST", "/accounts", {"parent_auth_id": None})["auth_id"]
+    for e164 in planned[1:]:
+        emu.control("POST", "/numbers/" + e164.replace("+", "%2B") + "/take", {"auth_id": rival})
+    dry = cli("numbers", "provision", "--plan", "plan.csv", "--dry-run", "--format", "json")
+    assert dry.returncode == 0, dry.stderr
+    priced = [row for row in json.loads(dry.stdout) if row.get("cost") not in (None, "")]
+    assert len(priced) == 3
+    total = sum((Decimal(str(row["cost"])) for row in priced), Decimal(0))
+    low = cli("numbers", "provision", "--plan", "plan.csv", "--yes", "--max-cost", str(total - 1))
+    assert low.returncode == 2
+    assert "above --max-cost" in low.stderr
+    assert not [row for row in emu.ledger() if row["auth_id"] == emu.info.auth_id]
+    ran = cli("numbers", "provision", "--plan", "plan.csv", "--yes", "--max-cost", str(total))
+    assert ran.returncode == 0, ran.stderr
+    mine = [row for row in emu.ledger() if row["auth_id"] == emu.info.auth_id]
+    assert len(mine) == 3
+    assert sum((Decimal(row["amount"]) for row in mine), Decimal(0)) == total
+
+
+def test_a_finished_job_reruns_on_a_low_balance_without_asking(
+    emu: Emu, cli: Runner, tmp_path: Path
+) -> None:
+    """A finished job rerun with the balance at 0: nothing is left to buy, so there is no
+    balance refusal and no confirmation (no --yes, stdin not a terminal); exit 0, no new
+    debit, the numbers verified."""
+    args = ["numbers", "provision", "--count", "2", "--journal", str(tmp_path / "j.jsonl")]
+    first = cli(*args, "--yes")
+    assert first.returncode == 0, first.stderr
+    before = debits(emu)
+    emu.control("PATCH", f"/accounts/{emu.info.auth_id}", {"balance": "0"})
+    again = cli(*args, "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert {row["outcome"] for row in json.loads(again.stdout)} == {"provisioned"}
+    assert debits(emu) == before
+
+
+def test_a_corrupt_journal_is_a_usage_error(emu: Emu, cli: Runner, tmp_path: Path) -> None:
+    """A journal file that is not UTF-8: exit 2 with "not a phonenumbers-async journal",
+    never a traceback or "unexpected"."""
+    journal = tmp_path / "j.jsonl"
+    journal.write_bytes(b"\xff\xfe\x00garbage\n")
+    result = cli("numbers", "provision", "--count", "1", "--yes", "--journal", str(journal))
+    assert result.returncode == 2
+    assert "not a phonenumbers-async journal" in result.stderr
+    assert "unexpected" not in result.stderr
+
+
+def test_a_plan_with_a_huge_field_is_a_usage_error(emu: Emu, cli: Runner, tmp_path: Path) -> None:
+    """A plan file whose CSV has a field over the csv module's limit: exit 2 naming the
+    file, never "unexpected Error"."""
+    written = cli("numbers", "provision", "--count", "1", "--plan-out", "plan.csv")
+    assert written.returncode == 0, written.stderr
+    plan = tmp_path / "plan.csv"
+    plan.write_text(plan.read_text() + '"' + "9" * 200_000 + '",1,1,INR\n')
+    result = cli("numbers", "provision", "--plan", "plan.csv", "--yes")
+    assert result.returncode == 2
+    assert "plan.csv" in result.stderr
+    assert "unexpected" not in result.stderr

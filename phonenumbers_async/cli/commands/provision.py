@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -14,12 +15,15 @@ import attrs
 import click
 
 from phonenumbers_async import (
+    AsyncClient,
     FileJournal,
+    JournalError,
     PlanLine,
     ProvisionOrder,
     PurchasePlan,
     ValidationError,
 )
+from phonenumbers_async._bulk._jobs import journaled_purchases
 from phonenumbers_async.cli._bulk import (
     AMOUNT,
     PLAN_COLUMNS,
@@ -112,7 +116,16 @@ def read_plan(path: Path) -> tuple[ProvisionOrder, list[PlanLine]]:
         ) from None
     lines: list[PlanLine] = []
     reader = csv.DictReader(io.StringIO(rest))
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise CliError(
+                f"{path}, line {reader.line_num + 1}: not a plan's CSV ({exc})", EXIT_USAGE
+            ) from None
         where = f"{path}, line {reader.line_num + 1}"
         e164 = (row.get("e164") or "").strip()
         if not e164:
@@ -126,6 +139,40 @@ def read_plan(path: Path) -> tuple[ProvisionOrder, list[PlanLine]]:
             )
         )
     return order, lines
+
+
+async def _plan_rest(
+    client: AsyncClient, order: ProvisionOrder, lines: list[PlanLine], bought: set[str]
+) -> PurchasePlan:
+    """The order's plan for the numbers still to buy, priced today.
+
+    ``bought`` (the journal's purchases) are not priced again. A written
+    plan's numbers come first; for those no longer on sale, replacements are
+    picked from inventory and priced too, so that ``--max-cost`` and the
+    balance check cover everything the job may buy.
+    """
+    need = max(0, order.count - len(bought))
+    if need == 0:
+        return PurchasePlan(lines=(), currency="INR", available_balance=None, order=order)
+    wanted = [line.e164 for line in lines if line.e164 not in bought]
+    if wanted:
+        priced = await client.numbers.plan_purchase(wanted)
+    else:
+        priced = PurchasePlan(lines=(), currency="INR", available_balance=None)
+    on_sale = list(priced.to_buy)[:need]
+    missing = need - len(on_sale)
+    extra: tuple[PlanLine, ...] = ()
+    balance = priced.available_balance
+    currency = priced.currency
+    if missing > 0 or not wanted:
+        taken = {line.e164 for line in lines} | bought
+        fresh = await client.numbers.plan_provision(attrs.evolve(order, count=need + len(lines)))
+        extra = tuple(line for line in fresh.to_buy if line.e164 not in taken)[:missing]
+        balance, currency = fresh.available_balance, (priced.currency if wanted else fresh.currency)
+    gone = tuple(line for line in priced.lines if not line.on_sale)
+    return PurchasePlan(
+        lines=(*on_sale, *extra, *gone), currency=currency, available_balance=balance, order=order
+    )
 
 
 def _split_list(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -221,14 +268,6 @@ def numbers_provision(
             raise CliError(str(exc), EXIT_USAGE) from None
         lines = []
 
-    async def make_plan() -> PurchasePlan:
-        async with settings.client() as client:
-            if plan_path is None:
-                return await client.numbers.plan_provision(order)
-            # Today's fees and balance for the written plan's numbers.
-            priced = await client.numbers.plan_purchase([line.e164 for line in lines])
-            return attrs.evolve(priced, order=order)
-
     if journal_path is None:
         if plan_path is not None:
             journal_path = plan_path.with_name(f"{plan_path.name}.provision-journal.jsonl")
@@ -236,16 +275,31 @@ def numbers_provision(
             digest = hashlib.sha256(json.dumps(order.parameters()).encode()).hexdigest()[:12]
             journal_path = Path.cwd() / f"provision-journal-{digest}.jsonl"
     resuming = journal_path.exists() and journal_path.stat().st_size > 0
-    plan = run_async(make_plan())
+    known_path = journal_path
+
+    async def make_plan() -> tuple[PurchasePlan, int]:
+        """The plan priced for what is left to buy, and how many the journal has bought."""
+        async with settings.client() as client:
+            identity = client.numbers._job("provision", **dict(order.parameters()))
+            try:
+                replay = FileJournal(known_path).read(identity, datetime.now(UTC))
+            except JournalError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
+            bought = journaled_purchases(replay.entries)
+            return await _plan_rest(client, order, lines, bought), len(bought)
+
+    plan, bought = run_async(make_plan())
+    need = max(0, order.count - bought)
     out.info(plan_summary(plan))
     if resuming:
         out.info(
-            f"note: journal {journal_path} holds earlier runs of this order: the numbers they "
-            "delivered are verified on the account first, and only the rest are bought"
+            f"note: journal {journal_path} holds earlier runs of this order ({bought} of "
+            f"{order.count} bought): those are verified on the account first, and only the "
+            "rest are bought and priced"
         )
-    elif plan.shortfall:
+    if plan.count < need:
         out.warn(
-            f"inventory has {plan.count} number(s) meeting the order, not {order.count}; "
+            f"inventory has {plan.count} number(s) meeting the order, not {need}; "
             "the job delivers what it can"
         )
     if plan_out is not None:
@@ -255,19 +309,28 @@ def numbers_provision(
     if dry_run:
         out.rows(plan_rows(plan), PLAN_COLUMNS, json_items=plan_json(plan))
         return EXIT_OK
-    check_plan(plan, max_cost)
-    steps = ["buy"]
-    if order.sub_account:
-        steps.append(f"hand to {order.sub_account}")
-    if order.trunk_group_id or order.application_id:
-        steps.append(f"route to {order.trunk_group_id or order.application_id}")
-    confirm(
-        f"Provision {order.count} number(s) ({', '.join(steps)}) for about "
-        f"{cell(plan.total)} {plan.currency}?",
-        yes=yes,
-        refusal=f"provision {order.count} number(s)",
-        declined="nothing bought",
-    )
+    if need > 0:
+        unpriced = [line.e164 for line in plan.to_buy if line.cost is None]
+        if max_cost is not None and unpriced:
+            raise CliError(
+                f"inventory shows no fees for {len(unpriced)} number(s) of the plan (such as "
+                f"{unpriced[0]}): their cost is unknown, so --max-cost cannot be checked; "
+                "nothing was bought",
+                EXIT_USAGE,
+            )
+        check_plan(plan, max_cost)
+        steps = ["buy"]
+        if order.sub_account:
+            steps.append(f"hand to {order.sub_account}")
+        if order.trunk_group_id or order.application_id:
+            steps.append(f"route to {order.trunk_group_id or order.application_id}")
+        confirm(
+            f"Provision {need} number(s) ({', '.join(steps)}) for about "
+            f"{cell(plan.total)} {plan.currency}?",
+            yes=yes,
+            refusal=f"provision {need} number(s)",
+            declined="nothing bought",
+        )
     results_path = results_path or default_results_path("provision", Path.cwd())
     journal = FileJournal(journal_path)
     run = run_job(
