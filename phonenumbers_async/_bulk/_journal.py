@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -77,6 +77,13 @@ class JobIdentity:
     auth_id: str
     base_url: str
     parameters: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(
+        cls, operation: str, auth_id: str, base_url: str, parameters: Mapping[str, str]
+    ) -> JobIdentity:
+        """The identity of ``operation`` with ``parameters`` (in any order) on an account."""
+        return cls(operation, auth_id, base_url, tuple(sorted(parameters.items())))
 
     def as_dict(self) -> dict[str, Any]:
         return {

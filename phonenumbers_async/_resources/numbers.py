@@ -595,10 +595,7 @@ class Numbers(Resource):
     # -- in bulk: many numbers, exactly once, resumable ---------------------------------
 
     def _job(self, operation: str, **parameters: str) -> JobIdentity:
-        client = self._client
-        return JobIdentity(
-            operation, client.auth_id, client.base_url, tuple(sorted(parameters.items()))
-        )
+        return JobIdentity.of(operation, self._client.auth_id, self._client.base_url, parameters)
 
     def purchase_many(
         self,

@@ -17,6 +17,7 @@ import click
 from phonenumbers_async import (
     AsyncClient,
     FileJournal,
+    JobIdentity,
     JournalError,
     PlanLine,
     ProvisionOrder,
@@ -280,7 +281,9 @@ def numbers_provision(
     async def make_plan() -> tuple[PurchasePlan, int]:
         """The plan priced for what is left to buy, and how many the journal has bought."""
         async with settings.client() as client:
-            identity = client.numbers._job("provision", **dict(order.parameters()))
+            identity = JobIdentity.of(
+                "provision", client.auth_id, client.base_url, dict(order.parameters())
+            )
             try:
                 replay = FileJournal(known_path).read(identity, datetime.now(UTC))
             except JournalError as exc:
